@@ -1,0 +1,125 @@
+"""Reports: DuckDB SQL over the warehouse views, returning Arrow tables.
+
+Every report is one file ``sql/<name>.sql`` with a header (report, grain, reads, params)
+and bound parameters only. SQL reads view names (``requests``, ``events``, ``prices``,
+``files``), never file paths, so a report can be pasted into the ``duckdb`` shell, or
+run with ``taskcost sql``, against the same views.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+from importlib.resources import files as _resources
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from taskcost.errors import NoData, TaskcostError
+from taskcost.warehouse import Warehouse
+
+VIEWS = ("requests", "events", "prices")
+REPORTS = ("daily", "sessions", "unpriced")
+_PARAM = re.compile(r"\$([a-z_]+)")
+
+
+@cache
+def report_sql(name: str) -> str:
+    return (_resources(__package__) / "sql" / f"{name}.sql").read_text()
+
+
+def declared_params(name: str) -> set[str]:
+    """Parameters a report's header declares (``-- params:`` lines)."""
+    header = "\n".join(ln for ln in report_sql(name).splitlines() if ln.startswith("--"))
+    return set(_PARAM.findall(header))
+
+
+def connect(wh: Warehouse, *, sandbox: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the warehouse tables as views.
+
+    ``sandbox``: for user SQL: no file, network or extension access beyond the warehouse
+    folder, and the configuration locked so the query cannot lift it.
+    """
+    manifest = wh.manifest()
+    if manifest is None or not manifest["tables"].get("requests") and not manifest["tables"].get("events"):
+        raise NoData(f"the warehouse at {wh.root} is empty: run `taskcost ingest` first")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    from taskcost import schemas
+
+    for view in VIEWS:
+        files = wh.files(view, manifest)
+        if files:
+            con.read_parquet(files).create_view(view)
+        else:
+            con.register(view, schemas.TABLES[view].empty_table())
+    catalog = wh.catalog(manifest)
+    con.register(
+        "files",
+        pa.Table.from_pylist(
+            [
+                {"path": path, "source": e["source"], "size": e["size"], "offset": e["offset"], "lines": e["lines"]}
+                for path, e in sorted(catalog.items())
+            ],
+            schema=pa.schema(
+                [("path", pa.string()), ("source", pa.string()), ("size", pa.int64()),
+                 ("offset", pa.int64()), ("lines", pa.int64())]
+            ),
+        ),
+    )
+    if sandbox:
+        con.execute("SET allowed_directories = $d", {"d": [str(wh.root) + "/"]})
+        con.execute("SET enable_external_access = false")
+        con.execute("SET autoload_known_extensions = false")
+        con.execute("SET lock_configuration = true")
+    return con
+
+
+def local_timezone() -> str:
+    """The machine's time zone as DuckDB (ICU) sees it: ``TZ`` or ``/etc/localtime``."""
+    return duckdb.connect().execute("SELECT current_setting('TimeZone')").fetchall()[0][0]
+
+
+def check_timezone(con: duckdb.DuckDBPyConnection, tz: str) -> None:
+    ok = con.execute("SELECT count(*) FROM pg_timezone_names() WHERE name = $tz", {"tz": tz}).fetchall()[0][0]
+    if not ok:
+        raise TaskcostError(f"unknown time zone {tz!r}: use an IANA name such as Europe/Paris or UTC")
+
+
+def arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
+    """The one place a query becomes an Arrow table (DuckDB's API for this has moved)."""
+    rel = con.sql(sql, params=params or None)
+    return rel.to_arrow_table() if rel is not None else pa.table({})
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pa.Table:
+    """Run report ``name`` with its parameters bound; returns an Arrow table."""
+    missing = declared_params(name) - params.keys()
+    if missing:
+        raise TypeError(f"report {name} needs parameters {sorted(missing)}")
+    return arrow(con, report_sql(name), params)
+
+
+def query(con: duckdb.DuckDBPyConnection, text: str) -> pa.Table:
+    """Run user SQL: read-only statements only (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN)."""
+    try:
+        statements = con.extract_statements(text)
+    except duckdb.Error as e:
+        raise TaskcostError(f"SQL error: {e}") from None
+    if not statements:
+        raise TaskcostError("no SQL statement given")
+    allowed = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+    for st in statements:
+        if st.type not in allowed:
+            raise TaskcostError(f"`taskcost sql` runs read-only queries; {st.type.name} is not allowed")
+    try:
+        for st in statements[:-1]:
+            con.execute(st)
+        return arrow(con, statements[-1].query)
+    except duckdb.Error as e:
+        raise TaskcostError(f"SQL error: {e}") from None
+
+
+__all__ = ["REPORTS", "VIEWS", "check_timezone", "connect", "date", "local_timezone", "query", "run"]

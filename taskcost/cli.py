@@ -1,0 +1,421 @@
+"""The ``taskcost`` command: wiring and rendering only.
+
+stdout carries data (a report, a query result); stderr carries progress, summaries and
+diagnostics. A ``TaskcostError`` becomes one ``taskcost: error: …`` line and its exit
+code (see ``taskcost.errors.ExitCode``); anything else is a bug and shows a traceback.
+Heavy modules are imported inside the commands that need them, so that a report from
+the warehouse starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date, datetime
+from typing import Any
+
+import click
+
+from taskcost import __version__
+from taskcost.errors import ExitCode, NoData, TaskcostError
+from taskcost.ingest import SOURCE_NAMES
+
+
+class TaskcostGroup(click.Group):
+    """Turns user errors and Ctrl-C into one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TaskcostError as e:
+            click.echo(f"taskcost: error: {e}", err=True)
+            ctx.exit(int(e.exit_code))
+        except KeyboardInterrupt:
+            click.echo("taskcost: interrupted; the warehouse is unchanged", err=True)
+            ctx.exit(int(ExitCode.INTERRUPT))
+
+
+def main() -> None:
+    cli(prog_name="taskcost")
+
+
+def _warehouse(ctx: click.Context) -> Any:
+    from taskcost.warehouse import Warehouse, default_root
+
+    return Warehouse(ctx.obj.get("warehouse") or default_root())
+
+
+# --- shared options ---
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            pass
+    raise click.BadParameter(f"{value!r} is not a date like 2026-11-23")
+
+
+def report_options(f: Any) -> Any:
+    for opt in reversed(
+        [
+            click.option("--since", callback=_date, metavar="DATE", help="First local date to include (YYYY-MM-DD)."),
+            click.option("--until", callback=_date, metavar="DATE", help="Last local date to include (YYYY-MM-DD)."),
+            click.option(
+                "--timezone", "tz", metavar="ZONE",
+                help="IANA zone for dates, e.g. Europe/Paris (default: this machine's zone).",
+            ),
+            click.option("--source", type=click.Choice(SOURCE_NAMES), help="Only this log source."),
+            click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+                         show_default=True, help="Output format."),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
+@click.group(cls=TaskcostGroup)
+@click.option(
+    "--warehouse", type=click.Path(file_okay=False), metavar="DIR",
+    help="Warehouse folder (default: $TASKCOST_HOME, else ~/.local/share/taskcost).",
+)
+@click.option(
+    "--prices", "prices_file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+    help="TOML file of price overrides (negotiated discounts, internal models). Used by "
+    "`ingest`, which re-prices the warehouse when it changes, and by `prices`.",
+)
+@click.version_option(__version__, prog_name="taskcost")
+@click.pass_context
+def cli(ctx: click.Context, warehouse: str | None, prices_file: str | None) -> None:
+    """What your AI coding agents cost per task, not per token.
+
+    \b
+    Quick start:
+      taskcost ingest            # read ~/.claude/projects into the warehouse
+      taskcost daily             # cost per day and model
+      taskcost sessions          # cost per session
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["warehouse"] = warehouse
+    ctx.obj["prices"] = prices_file
+
+
+# --- ingest ---
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--user", help="Who ran these agents (default: the OS user).")
+@click.option("--machine", help="Where they ran (default: this host name).")
+@click.option("--strict", is_flag=True, help="Fail, writing nothing, if any line is skipped.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Parser processes (default: CPU count).")
+@click.option("--verbose", "-v", is_flag=True, help="Also show the time spent in each step.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], user: str | None, machine: str | None,
+           strict: bool, jobs: int | None, verbose: bool) -> None:
+    """Read agent logs into the warehouse, incrementally.
+
+    With no PATH, reads the default locations (~/.claude/projects,
+    ~/.config/claude/projects and each CLAUDE_CONFIG_DIR entry). Files already ingested
+    are only read from where the last run stopped. Run it regularly: Claude Code deletes
+    transcripts after 30 days, the warehouse keeps them.
+
+    \b
+    Example:
+      taskcost ingest ~/.claude/projects --user dana@example.com
+    """
+    from taskcost import ingest as ing
+
+    wh = _warehouse(ctx)
+    default_user, default_machine = ing.identity_defaults()
+    with wh.writer() as w:
+        overrides = _overrides(ctx, w)
+        from taskcost import pricing
+
+        with _progress() as progress:
+            batch = ing.run(
+                list(paths) or None,
+                catalog=w.catalog,
+                staging=str(w.staging),
+                user=user or default_user,
+                machine=machine or default_machine,
+                jobs=jobs,
+                strict=strict,
+                progress=progress,
+            )
+        stats = None
+        if w.needs_commit(batch.empty, pricing.fingerprint(overrides)):
+            stats = w.commit(batch, overrides)
+        _ingest_summary(batch.report, stats, wh, w.manifest, verbose)
+
+
+def _overrides(ctx: click.Context, w: Any) -> Any:
+    """The --prices file if given, else the one the warehouse was last priced with."""
+    from taskcost import pricing
+
+    path = ctx.obj.get("prices")
+    if path:
+        return pricing.load_overrides(path)
+    stored = w.wh.overrides_copy(w.manifest)
+    if stored is not None:
+        ov = pricing.load_overrides(stored)
+        ov.path = (w.manifest or {}).get("pricing", {}).get("overrides_origin") or ov.path
+        return ov
+    return None
+
+
+class _progress:
+    """A progress bar on stderr for long runs; nothing when stderr is not a terminal."""
+
+    def __enter__(self) -> Any:
+        self.bar = None
+        if not sys.stderr.isatty():
+            return None
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if total < 64 << 20:
+                return
+            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress(
+                "ingest", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                console=_stderr_console(), transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("ingest", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(file=sys.stderr)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB"
+
+
+def _ingest_summary(report: Any, stats: Any, wh: Any, manifest: Any, verbose: bool = False) -> None:
+    read = report.files_read
+    by = {a: sum(1 for f in read if f.action == a) for a in ("new", "appended", "reread")}
+    echo = lambda s: click.echo(s, err=True)  # noqa: E731
+    echo(
+        f"taskcost: read {len(read)} of {report.files_seen} files "
+        f"({by['new']} new, {by['appended']} grown, {by['reread']} rewritten; "
+        f"{report.files_unchanged} unchanged) · {_mb(report.bytes_read)}, {report.lines_read:,} lines"
+    )
+    if stats is not None:
+        echo(
+            f"  requests: {stats.new_requests:,} new, {stats.updated_requests:,} replaced by a more "
+            f"complete copy, {stats.duplicates_removed:,} duplicate lines removed · "
+            f"events: {stats.new_events:,} new"
+        )
+        if stats.repriced:
+            echo("  prices changed: every request was re-priced")
+        for model, reason in stats.unpriced_keys:
+            echo(f"  unpriced: {model}: {reason}")
+    if report.unrecognised:
+        echo(f"  not recognised as any log format, not read: {len(report.unrecognised)} files")
+        for p in report.unrecognised[:5]:
+            echo(f"    {p}")
+    if report.skips:
+        echo(f"  skipped lines: {sum(report.skips.values()):,}")
+        for line in report.skip_summary():
+            echo(f"    {line}")
+    if verbose:
+        steps = {**report.timings, **(stats.timings if stats else {})}
+        echo("  time: " + ", ".join(f"{k} {v:.2f}s" for k, v in steps.items()))
+    if manifest:
+        echo(f"  warehouse: {wh.root} (generation {manifest['generation']})")
+
+
+# --- reports ---
+
+
+def _report_context(ctx: click.Context, tz: str | None) -> tuple[Any, Any, str]:
+    from taskcost import analyze
+
+    con = analyze.connect(_warehouse(ctx))
+    tz = tz or os.environ.get("TASKCOST_TIMEZONE") or analyze.local_timezone()
+    analyze.check_timezone(con, tz)
+    return analyze, con, tz
+
+
+def _unpriced_notes(analyze: Any, con: Any, params: dict[str, Any]) -> list[str]:
+    rows = analyze.run(con, "unpriced", **params).to_pylist()
+    return [
+        f"Unpriced (not in the cost above): {r['model']}: {r['requests']:,} requests, "
+        f"{r['tokens']:,} tokens — {r['reason'] or 'no price'}"
+        for r in rows
+    ]
+
+
+TOKEN_TITLES = {
+    "requests": "Requests",
+    "input_tokens": "Input",
+    "cache_read_tokens": "Cache read",
+    "cache_write_tokens": "Cache write",
+    "output_tokens": "Output",
+    "reasoning_tokens": "Reasoning",
+    "cost_usd": "Cost (USD)",
+}
+
+
+@cli.command()
+@report_options
+@click.pass_context
+def daily(ctx: click.Context, since: date | None, until: date | None, tz: str | None,
+          source: str | None, fmt: str) -> None:
+    """Cost and tokens per day, source and model.
+
+    \b
+    Example:
+      taskcost daily --since 2026-11-01 --timezone Europe/Paris --format json
+    """
+    from taskcost import render
+
+    analyze, con, tz = _report_context(ctx, tz)
+    params = {"tz": tz, "since": since, "until": until, "source": source}
+    table = analyze.run(con, "daily", **params)
+    if table.num_rows == 0 and fmt == "table":
+        raise NoData("no requests in the selected range")
+    layout = render.Layout(
+        titles={"date": "Date", "source": "Source", "model": "Model", **TOKEN_TITLES},
+        hidden=("unpriced_requests", "reasoning_tokens"),
+        totals=("requests", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens",
+                "cost_usd", "unpriced_requests"),
+        notes=_unpriced_notes(analyze, con, params) if fmt == "table" else [],
+    )
+    render.write(table, fmt, sys.stdout, layout)
+
+
+@cli.command()
+@report_options
+@click.option("--sort", type=click.Choice(["time", "cost"]), default="time", show_default=True,
+              help="Order by last activity or by cost (highest first).")
+@click.pass_context
+def sessions(ctx: click.Context, since: date | None, until: date | None, tz: str | None,
+             source: str | None, fmt: str, sort: str) -> None:
+    """Cost and tokens per session (subagents included in their parent session).
+
+    \b
+    Example:
+      taskcost sessions --sort cost --since 2026-11-01
+    """
+    from taskcost import render
+
+    analyze, con, tz = _report_context(ctx, tz)
+    params = {"tz": tz, "since": since, "until": until, "source": source}
+    table = analyze.run(con, "sessions", sort=sort, **params)
+    if table.num_rows == 0 and fmt == "table":
+        raise NoData("no sessions in the selected range")
+    notes = []
+    if fmt == "table":
+        notes = _unpriced_notes(analyze, con, params)
+        placeholder = sum(r or 0 for r in table.column("placeholder_requests").to_pylist())
+        if placeholder:
+            notes.append(
+                f"{placeholder:,} requests were logged with placeholder usage (Claude Code before "
+                "2.1.97): their output tokens are undercounted."
+            )
+    layout = render.Layout(
+        titles={"session_id": "Session", "project": "Project", "last_activity": "Last activity",
+                "models": "Models", **TOKEN_TITLES},
+        hidden=("source", "user", "machine", "git_branch", "first_activity", "subagent_requests",
+                "reasoning_tokens", "unpriced_requests", "placeholder_requests"),
+        totals=("requests", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens",
+                "cost_usd", "unpriced_requests"),
+        total_label_column="session_id",
+        notes=notes,
+        tz=tz,
+    )
+    render.write(table, fmt, sys.stdout, layout)
+
+
+# --- sql, prices, schema ---
+
+
+@cli.command("sql")
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.pass_context
+def sql_cmd(ctx: click.Context, query: str, fmt: str) -> None:
+    """Run read-only SQL over the warehouse views.
+
+    Views: requests, events, prices, files (see `taskcost schema`).
+
+    \b
+    Example:
+      taskcost sql "SELECT model, sum(cost_usd) FROM requests GROUP BY ALL"
+    """
+    from taskcost import analyze, render
+
+    con = analyze.connect(_warehouse(ctx), sandbox=True)
+    render.write(analyze.query(con, query), fmt, sys.stdout, render.Layout(cost_columns=()))
+
+
+@cli.command()
+@click.argument("model")
+@click.option("--date", "on", callback=_date, metavar="DATE", help="UTC date (default: today).")
+@click.option("--provider", help="Provider id, e.g. anthropic (default: inferred from the model).")
+@click.option("--speed", help="e.g. fast")
+@click.option("--service-tier", help="e.g. batch, priority, flex")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.pass_context
+def prices(ctx: click.Context, model: str, on: date | None, provider: str | None, speed: str | None,
+           service_tier: str | None, fmt: str) -> None:
+    """Show which price applies to MODEL, and where it comes from.
+
+    \b
+    Example:
+      taskcost prices claude-opus-4-6 --date 2026-02-01
+    """
+    from datetime import UTC
+
+    from taskcost import pricing, render
+
+    overrides = pricing.load_overrides(ctx.obj["prices"]) if ctx.obj.get("prices") else None
+    key = pricing.PriceKey(provider, model, on or datetime.now(UTC).date(), speed, service_tier)
+    table = pricing.price_table([key], overrides)
+    rows = table.to_pylist()
+    first = rows[0]
+    if fmt == "table":
+        click.echo(f"{model} on {key.price_date} (UTC)", err=False)
+        if first["unpriced_reason"]:
+            click.echo(f"  unpriced: {first['unpriced_reason']}")
+            return
+        click.echo(f"  matched: {first['matched_provider']} / {first['matched_model']}")
+        click.echo(f"  source:  {first['price_source']}")
+        shown = table.select(["tier_start", "tier_end", *pricing.RATE_COLUMNS])
+        render.write(shown, "table", sys.stdout, render.Layout(
+            titles={"tier_start": "Prompt above", "tier_end": "up to"}, cost_columns=()))
+        return
+    render.write(table, fmt, sys.stdout)
+
+
+@cli.command()
+@click.argument("table", required=False, type=click.Choice(["requests", "events", "prices"]))
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+def schema(table: str | None, fmt: str) -> None:
+    """Print the columns of the warehouse tables, with their meaning."""
+    import json
+
+    from taskcost import schemas
+
+    names = [table] if table else list(schemas.TABLES)
+    if fmt == "json":
+        click.echo(json.dumps({n: [dict(zip(("column", "type", "nullable", "doc"), c, strict=True))
+                                   for c in schemas.describe(n)] for n in names}, indent=2))
+        return
+    for n in names:
+        click.echo(f"### `{n}` (schema version {schemas.SCHEMA_VERSION})\n")
+        click.echo(schemas.markdown(n) + "\n")

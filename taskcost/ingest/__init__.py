@@ -1,0 +1,369 @@
+"""Find log files, work out what is new since the last run, and parse it in parallel.
+
+``run()`` plans and parses; it writes staged rows (Parquet) to a folder the caller owns
+and returns an ``IngestBatch`` describing them. It does not touch the warehouse: the
+caller merges the batch (``taskcost.warehouse``), so a failure or Ctrl-C before that
+leaves the warehouse as it was.
+
+Incremental reading, per file (the catalog entry is what the last committed run saw):
+
+- size and mtime unchanged: the file is not opened;
+- grown, and the first and last KiB before the committed offset unchanged: read from
+  the committed offset (an incomplete last line is left for the next run);
+- anything else (truncated, rewritten): read again from the start; dedupe in the
+  warehouse keeps the totals right.
+
+A file that disappeared is not an event: its rows stay (Claude Code deletes old
+transcripts; the warehouse keeps the history).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from importlib import import_module
+from multiprocessing import get_context
+from typing import Any
+
+from taskcost.errors import MalformedInput, NoData, TaskcostError
+from taskcost.ingest._base import MAX_EXAMPLES, SKIP_REASONS, Chunk, ChunkResult, Source
+
+#: one module per source, named like the source (`taskcost.ingest.<name>` defines SOURCE)
+SOURCE_NAMES = ("claude_code",)
+CHUNK_BYTES = 32 << 20  # a file larger than this is split between workers
+TASK_BYTES = 32 << 20  # small files are grouped into tasks of about this size
+FINGERPRINT = 1024
+HEAD_BYTES = 64 << 10
+
+
+def _load_sources() -> dict[str, Source]:
+    out: dict[str, Source] = {}
+    for mod in SOURCE_NAMES:
+        src = import_module(f"{__name__}.{mod}").SOURCE
+        out[src.name] = src
+    return out
+
+
+SOURCES: dict[str, Source] = _load_sources()
+
+
+@dataclass
+class FileReport:
+    path: str
+    source: str
+    action: str  # new | appended | reread
+    start: int
+    bytes: int = 0
+
+
+@dataclass
+class IngestReport:
+    files_seen: int = 0
+    files_unchanged: int = 0
+    files_read: list[FileReport] = field(default_factory=list)
+    unrecognised: list[str] = field(default_factory=list)
+    bytes_read: int = 0
+    lines_read: int = 0
+    skips: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step
+
+    def skip_summary(self) -> list[str]:
+        out = []
+        for reason, n in sorted(self.skips.items()):
+            ex = "; ".join(self.examples.get(reason, [])[:MAX_EXAMPLES])
+            out.append(f"{reason} ({SKIP_REASONS.get(reason, '')}): {n}" + (f" — e.g. {ex}" if ex else ""))
+        return out
+
+
+@dataclass
+class IngestBatch:
+    """Staged rows of one run and what to record about each file once they are merged."""
+
+    staged_requests: list[str]
+    staged_events: list[str]
+    chunks: list[dict[str, Any]]  # chunk_id, source, user, machine, source_file, line_base, prompt_id
+    catalog_updates: dict[str, dict[str, Any]]
+    report: IngestReport
+
+    @property
+    def empty(self) -> bool:
+        return not self.catalog_updates
+
+
+def default_paths() -> list[str]:
+    return [root for src in SOURCES.values() for root in src.default_roots() if os.path.isdir(root)]
+
+
+def _fingerprint(path: str, offset: int) -> tuple[str, str]:
+    """Hashes of the first and of the last KiB before ``offset``."""
+    with open(path, "rb") as f:
+        head = f.read(min(FINGERPRINT, offset))
+        f.seek(max(0, offset - FINGERPRINT))
+        tail = f.read(offset - max(0, offset - FINGERPRINT))
+    return hashlib.blake2b(head, digest_size=16).hexdigest(), hashlib.blake2b(tail, digest_size=16).hexdigest()
+
+
+def _discover(paths: Iterable[str], sources: dict[str, Source]) -> list[str]:
+    files: dict[str, None] = {}
+    for p in paths:
+        if os.path.isdir(p):
+            found = set()
+            for src in sources.values():
+                found.update(src.discover(p))
+            for f in sorted(found):
+                files[os.path.realpath(f)] = None
+        elif os.path.exists(p):
+            files[os.path.realpath(p)] = None
+        else:
+            raise TaskcostError(f"no such file or directory: {p}")
+    return list(files)
+
+
+def _sniff(path: str, sources: dict[str, Source]) -> str | None:
+    with open(path, "rb") as f:
+        head = f.read(HEAD_BYTES)
+    for name, src in sources.items():
+        if src.sniff(head):
+            return name
+    return None
+
+
+def _split(path: str, source: str, start: int, size: int, next_id: Callable[[], int]) -> list[Chunk]:
+    """Line-aligned chunks of ``[start, size)`` of about CHUNK_BYTES each."""
+    cuts = [start]
+    if size - start > CHUNK_BYTES:
+        with open(path, "rb") as f:
+            pos = start + CHUNK_BYTES
+            while pos < size:
+                f.seek(pos)
+                while True:  # find the next newline at or after pos
+                    block = f.read(1 << 16)
+                    if not block:
+                        pos = size
+                        break
+                    nl = block.find(b"\n")
+                    if nl >= 0:
+                        pos += nl + 1
+                        break
+                    pos += len(block)
+                if pos >= size:
+                    break
+                cuts.append(pos)
+                pos += CHUNK_BYTES
+    cuts.append(size)
+    return [
+        Chunk(next_id(), path, source, a, b, is_last=(k == len(cuts) - 2))
+        for k, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False))
+    ]
+
+
+def _parse_task(task: list[tuple[Chunk, dict[str, Any]]], staging: str, task_id: int) -> list[ChunkResult]:
+    """Worker entry point: parse the chunks of one task and write their staged rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    results = []
+    for chunk, state in task:
+        results.append(SOURCES[chunk.source].parse_chunk(chunk, state))
+    for name in ("requests", "events"):
+        tables = [getattr(r, name) for r in results if getattr(r, name).num_rows]
+        if tables:
+            pq.write_table(pa.concat_tables(tables), os.path.join(staging, f"t{task_id:06d}.{name}.parquet"))
+    for r in results:  # the parent gets counts and paths, not rows
+        r.requests = r.requests.slice(0, 0)
+        r.events = r.events.slice(0, 0)
+    return results
+
+
+def run(
+    paths: list[str] | None,
+    *,
+    catalog: dict[str, dict[str, Any]],
+    staging: str,
+    user: str,
+    machine: str,
+    jobs: int | None = None,
+    strict: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestBatch:
+    """Plan and parse what is new in ``paths`` (default: every source's default roots)."""
+    sources = SOURCES
+    if paths:
+        roots = list(paths)
+    else:
+        roots = default_paths()
+        if not roots:
+            wanted = ", ".join(r for s in sources.values() for r in s.default_roots())
+            raise NoData(f"no agent logs found (looked in {wanted}); pass a path to ingest")
+    report = IngestReport()
+    t0 = time.perf_counter()
+    files = _discover(roots, sources)
+    report.files_seen = len(files)
+
+    counter = iter(range(1, 1 << 31))
+    plan: list[tuple[FileReport, list[Chunk], dict[str, Any]]] = []
+    new_entries: dict[str, dict[str, Any]] = {}
+    for path in files:
+        st = os.stat(path)
+        old = catalog.get(path)
+        if old and old["size"] == st.st_size and old["mtime_ns"] == st.st_mtime_ns:
+            report.files_unchanged += 1
+            continue
+        source = old["source"] if old else _sniff(path, sources)
+        if source is None:
+            report.unrecognised.append(path)
+            continue
+        start, action, state = 0, "new", {"prompt_id": None}
+        line_base = 0
+        if old:
+            action = "reread"
+            if st.st_size >= old["offset"] and _fingerprint(path, old["offset"]) == (old["head"], old["tail"]):
+                start, action = old["offset"], "appended"
+                state, line_base = old.get("state", {}), old["lines"]
+        entry = {
+            "source": source,
+            "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns,
+            "offset": start,
+            "lines": line_base,
+            "state": state,
+        }
+        new_entries[path] = entry
+        if start >= st.st_size:  # touched, nothing new
+            entry["head"], entry["tail"] = _fingerprint(path, start)
+            continue
+        chunks = _split(path, source, start, st.st_size, lambda: next(counter))
+        plan.append((FileReport(path, source, action, start, st.st_size - start), chunks, state))
+
+    t1 = time.perf_counter()
+    report.timings["discover and plan"] = t1 - t0
+    results = _execute(plan, staging, jobs, progress)
+    report.timings["parse"] = time.perf_counter() - t1
+
+    chunk_rows: list[dict[str, Any]] = []
+    for frep, chunks, state in plan:
+        entry = new_entries[frep.path]
+        line_base = entry["lines"]
+        carried = state.get("prompt_id")
+        for chunk in chunks:
+            res = results[chunk.chunk_id]
+            chunk_rows.append(
+                {
+                    "chunk_id": chunk.chunk_id,
+                    "source": chunk.source,
+                    "user": user,
+                    "machine": machine,
+                    "source_file": chunk.path,
+                    "line_base": line_base,
+                    "prompt_id": carried,
+                }
+            )
+            for reason, n in res.skips.counts.items():
+                report.skips[reason] += n
+                ex = report.examples.setdefault(reason, [])
+                for line_in_chunk, detail in res.skips.examples.get(reason, []):
+                    if len(ex) < MAX_EXAMPLES:
+                        ex.append(f"{chunk.path}:{line_base + line_in_chunk}: {detail}")
+            line_base += res.lines
+            if "prompt_id" in res.end_state:
+                carried = res.end_state["prompt_id"]
+            report.lines_read += res.lines
+            report.bytes_read += res.consumed_to - chunk.start
+            entry["offset"] = res.consumed_to
+        entry["lines"] = line_base
+        entry["state"] = {"prompt_id": carried}
+        entry["head"], entry["tail"] = _fingerprint(frep.path, entry["offset"])
+        frep.bytes = entry["offset"] - frep.start
+        report.files_read.append(frep)
+
+    if strict and report.skips:
+        raise MalformedInput(
+            "--strict: lines were skipped, nothing was written: " + " | ".join(report.skip_summary())
+        )
+    staged = sorted(os.listdir(staging))
+    return IngestBatch(
+        staged_requests=[os.path.join(staging, f) for f in staged if f.endswith(".requests.parquet")],
+        staged_events=[os.path.join(staging, f) for f in staged if f.endswith(".events.parquet")],
+        chunks=chunk_rows,
+        catalog_updates=new_entries,
+        report=report,
+    )
+
+
+def _tasks(plan: list[tuple[FileReport, list[Chunk], dict[str, Any]]]) -> list[list[tuple[Chunk, dict[str, Any]]]]:
+    """Group chunks into tasks of about TASK_BYTES; big chunks stand alone."""
+    tasks: list[list[tuple[Chunk, dict[str, Any]]]] = []
+    current: list[tuple[Chunk, dict[str, Any]]] = []
+    size = 0
+    for _, chunks, state in plan:
+        for k, chunk in enumerate(chunks):
+            # only the first chunk of a file knows the carried state; later ones start unknown
+            item = (chunk, state if k == 0 else {})
+            n = chunk.end - chunk.start
+            if current and size + n > TASK_BYTES:
+                tasks.append(current)
+                current, size = [], 0
+            current.append(item)
+            size += n
+    if current:
+        tasks.append(current)
+    # largest first, so that one big file does not start last
+    tasks.sort(key=lambda t: -sum(c.end - c.start for c, _ in t))
+    return tasks
+
+
+def _execute(
+    plan: list[tuple[FileReport, list[Chunk], dict[str, Any]]],
+    staging: str,
+    jobs: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> dict[int, ChunkResult]:
+    tasks = _tasks(plan)
+    total = sum(c.end - c.start for t in tasks for c, _ in t)
+    jobs = jobs or os.cpu_count() or 1
+    results: dict[int, ChunkResult] = {}
+    done = 0
+
+    def collect(task: list[tuple[Chunk, dict[str, Any]]], rs: list[ChunkResult]) -> None:
+        nonlocal done
+        for r in rs:
+            results[r.chunk_id] = r
+        done += sum(c.end - c.start for c, _ in task)
+        if progress:
+            progress(done, total)
+
+    if jobs <= 1 or len(tasks) <= 1 or total < 2 * TASK_BYTES:
+        for n, task in enumerate(tasks):
+            collect(task, _parse_task(task, staging, n))
+        return results
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(_parse_task, task, staging, n): task for n, task in enumerate(tasks)}
+        try:
+            for fut in as_completed(futures):
+                collect(futures[fut], fut.result())
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+    return results
+
+
+def identity_defaults() -> tuple[str, str]:
+    """The OS user and host name, the defaults for ``--user`` and ``--machine``."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment (containers): use the uid
+        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+    return user, socket.gethostname() or "unknown"
+
+
+__all__ = ["SOURCES", "SOURCE_NAMES", "IngestBatch", "IngestReport", "default_paths", "identity_defaults", "run"]

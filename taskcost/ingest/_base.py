@@ -1,0 +1,89 @@
+"""The contract between the ingest runner and each log source.
+
+A source module defines ``SOURCE``, an object with:
+
+- ``name``: registry key; also the ``source`` column and the ``--source`` choice;
+- ``description``: one line for ``taskcost sources`` and the docs;
+- ``default_roots()``: folders the tool itself writes to on this machine;
+- ``discover(folder)``: the source's files under a folder, in a deterministic order;
+- ``sniff(head)``: whether a file whose first bytes are ``head`` is in this format;
+- ``parse_chunk(chunk, state)``: parse one byte range of one file into staged rows.
+
+Files are read in line-aligned byte ranges (chunks) so that one large file can be parsed
+by several processes and a grown file can be read from its last committed offset. State
+that a source carries from line to line (e.g. Claude Code's current ``promptId``) is
+returned at the end of each chunk; rows that needed it before the chunk saw any are
+flagged and completed when the warehouse merges the staged rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+#: Why a line was not used. Every skipped line is counted under one of these.
+SKIP_REASONS = {
+    "malformed_json": "not valid JSON",
+    "not_an_object": "valid JSON but not an object",
+    "unexpected_shape": "a field has a type this version of taskcost does not understand",
+    "unknown_line_type": "a line type taskcost does not know (new agent versions add some)",
+    "missing_field": "a field needed to use the line is missing",
+    "incomplete_last_line": "the last line has no newline yet (read again once complete)",
+}
+
+MAX_EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A line-aligned byte range ``[start, end)`` of one file."""
+
+    chunk_id: int
+    path: str
+    source: str
+    start: int
+    end: int
+    is_last: bool  # the last range of the file this run: it may end mid-line
+
+
+@dataclass
+class Skips:
+    """Skipped lines, counted by reason, with the first few examples of each."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+
+    def add(self, reason: str, line_in_chunk: int, detail: str) -> None:
+        self.counts[reason] += 1
+        ex = self.examples.setdefault(reason, [])
+        if len(ex) < MAX_EXAMPLES:
+            ex.append((line_in_chunk, detail))
+
+
+@dataclass
+class ChunkResult:
+    chunk_id: int
+    lines: int  # complete lines consumed (blank ones included)
+    consumed_to: int  # byte offset just after the last complete line
+    incomplete_tail: bool  # bytes after consumed_to that do not end with a newline yet
+    end_state: dict[str, Any]  # carry state after the last line (see the module doc)
+    skips: Skips
+    requests: pa.Table  # staged rows, see schemas.staging("requests")
+    events: pa.Table
+
+
+class Source(Protocol):
+    name: str
+    description: str
+
+    def default_roots(self) -> list[str]: ...
+
+    def discover(self, folder: str) -> list[str]: ...
+
+    def sniff(self, head: bytes) -> bool: ...
+
+    def parse_chunk(self, chunk: Chunk, state: dict[str, Any]) -> ChunkResult: ...

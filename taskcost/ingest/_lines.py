@@ -1,0 +1,47 @@
+"""Stream the complete lines of a byte range of a file, in bounded memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+BLOCK = 4 << 20  # read 4 MiB at a time; a single longer line is assembled piecewise
+
+
+@dataclass
+class LineRange:
+    """What a pass over ``[start, end)`` consumed; filled in as lines are yielded."""
+
+    lines: int = 0
+    consumed_to: int = 0
+    incomplete_tail: bool = False
+
+
+def iter_lines(path: str, start: int, end: int, out: LineRange) -> Iterator[list[bytes]]:
+    """Yield lists of complete lines (without the newline) found in ``[start, end)``.
+
+    ``start`` must be a line start. Bytes after the last newline before ``end`` are not
+    yielded: ``out.incomplete_tail`` says whether there were any. Nothing past ``end`` is
+    read, so a file that grows while it is read is cut at the size planned for this run.
+    """
+    out.consumed_to = start
+    tail = b""
+    with open(path, "rb", buffering=0) as f:
+        f.seek(start)
+        remaining = end - start
+        while remaining > 0:
+            block = f.read(min(BLOCK, remaining))
+            if not block:  # the file shrank under us; stop at what is there
+                break
+            remaining -= len(block)
+            data = tail + block if tail else block
+            lines = data.split(b"\n")
+            tail = lines.pop()
+            if lines:
+                out.lines += len(lines)
+                out.consumed_to += len(data) - len(tail)
+                yield lines
+    out.incomplete_tail = bool(tail.strip())
+    if tail and not out.incomplete_tail:
+        # trailing whitespace without a newline holds no data: consume it
+        out.consumed_to += len(tail)

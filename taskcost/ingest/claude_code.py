@@ -1,0 +1,651 @@
+"""Claude Code session transcripts.
+
+Where the files live
+    ``<config>/projects/<project-slug>/<session-id>.jsonl`` for each config dir: every
+    comma-separated entry of ``CLAUDE_CONFIG_DIR``, plus ``~/.config/claude`` and
+    ``~/.claude`` (all that exist; the same file under two roots is read twice and
+    deduplicated). Folders are searched recursively for ``*.jsonl``, which picks up
+    subagent transcripts in every layout: ``<session>/subagents/agent-<id>.jsonl``
+    (2.1.2+), sibling ``agent-<id>.jsonl`` files (late 2.0.x) and sidechain lines inline
+    in the session file (older). Claude Code deletes transcripts after 30 days by default
+    (``cleanupPeriodDays``); ingest regularly to keep the history.
+
+Records used
+    ``assistant`` lines (one per content block of a response) give requests, tool calls,
+    turn ends and API errors; ``user`` lines give prompts, commands, tool results,
+    rejections and interrupts; ``system``/``compact_boundary`` gives compactions;
+    ``attachment``/``queued_command`` gives prompts queued while the agent worked. Known
+    metadata lines (``summary``, ``file-history-snapshot``, ``queue-operation``,
+    ``progress``, ``ai-title``, ``last-prompt``, …) are read and ignored. A line of a type
+    not in ``KNOWN_TYPES`` is counted as ``unknown_line_type``.
+
+Token mapping
+    ``message.usage`` is per response and already in our semantics: ``input_tokens`` is
+    uncached input, ``cache_read_input_tokens`` → ``cache_read_tokens``,
+    ``cache_creation.ephemeral_5m/1h_input_tokens`` → ``cache_write_5m/1h_tokens``. When
+    the 5m/1h split is absent, all of ``cache_creation_input_tokens`` counts as 5-minute
+    writes (the cheaper rate; older versions only wrote 5-minute entries).
+    ``output_tokens`` includes thinking; Claude Code does not report reasoning apart, so
+    ``reasoning_tokens`` is null. ``server_tool_use.web_search_requests`` is kept (billed
+    per search). ``usage.iterations`` repeats the top level and is not added. ``costUSD``
+    (versions ≤ 1.0.8) is kept as ``reported_cost_usd``.
+
+Dedupe
+    A response is written once per content block, replayed into a new file on resume,
+    repeated by ``/btw`` side questions (sidechain, same ``message.id``, new
+    ``requestId``) and may sit under two config roots. The key is
+    ``message.id:requestId`` (``requestId`` empty for third-party back ends, which omit
+    it). Among rows with the same ``message.id``: if any is on the main chain, sidechain
+    rows are copies and dropped, and one row per ``requestId`` is kept; if all are
+    sidechain rows, one row is kept. The kept row is the most complete copy: final usage
+    (some line has a ``stop_reason``) over placeholder usage, then the larger token total,
+    then the earliest timestamp, file and line. The rule is a total order, so the result
+    does not depend on the order files are ingested in.
+
+Placeholder usage
+    Versions 2.1.14-2.1.96 wrote the ``message_start`` snapshot on block lines:
+    ``stop_reason`` null and ``output_tokens`` of 1-30. Where some copy of a response has
+    a ``stop_reason`` its usage is final and kept; where none has, the request is kept
+    with ``usage_quality = placeholder`` (input and cache counts are right, output is
+    undercounted, and reports can say so).
+
+Not billed
+    ``<synthetic>`` assistant lines (API errors, "Not logged in", usage-limit notices) are
+    written locally with zero usage: they become ``api_error`` events, never requests.
+
+Known gaps
+    The compaction call itself is not written to the trunk transcript (its cost is only
+    visible in OpenTelemetry or the Admin API). ``prompt_id`` of a request is the
+    ``promptId`` of the nearest user line before it in the same file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime
+from typing import Any
+
+from functools import cache
+
+import msgspec
+from msgspec import Raw, Struct
+
+from taskcost.ingest._base import Chunk, ChunkResult, Skips
+from taskcost.ingest._lines import LineRange, iter_lines
+
+NAME = "claude_code"
+
+KNOWN_TYPES = frozenset(
+    {
+        "assistant",
+        "user",
+        "system",
+        "attachment",
+        "summary",
+        "file-history-snapshot",
+        "queue-operation",
+        "progress",
+        "permission-mode",
+        "ai-title",
+        "custom-title",
+        "last-prompt",
+        "pr-link",
+        "agent-setting",
+        "agent-name",
+        "cost-state",
+        "tag",
+        "mode",
+    }
+)
+
+PREVIEW_CHARS = 200
+INTERRUPT_MARKERS = (
+    "[Request interrupted by user for tool use]",
+    "[Request interrupted by user]",
+    "[Interrupted by the user]",
+)
+REJECTION_PREFIX = "The user doesn't want to proceed with this tool use"
+TERMINAL_STOP_REASONS = frozenset({"end_turn", "max_tokens", "stop_sequence", "refusal", "pause_turn"})
+# Injected user text, by its opening tag (formats.md 1.5). Checked after isMeta.
+INJECTED_PREFIXES = (
+    ("<local-command-stdout>", "local_command_output"),
+    ("<local-command-stderr>", "local_command_output"),
+    ("<local-command-caveat>", "is_meta"),
+    ("<bash-stdout>", "local_command_output"),
+    ("<bash-stderr>", "local_command_output"),
+    ("<task-notification>", "task_notification"),
+    ("<system-reminder>", "system_reminder"),
+    ("<user-prompt-submit-hook>", "hook"),
+)
+COMMAND_NAME = re.compile(r"<command-name>\s*/?([^<\s]*)\s*</command-name>")
+COMMAND_ARGS = re.compile(r"<command-args>(.*?)</command-args>", re.S)
+
+
+# --- line shapes (msgspec skips every field not declared here, without allocating) ---
+
+
+class CacheCreation(Struct):
+    ephemeral_5m_input_tokens: int | None = None
+    ephemeral_1h_input_tokens: int | None = None
+
+
+class ServerToolUse(Struct):
+    web_search_requests: int | None = None
+
+
+class Usage(Struct):
+    input_tokens: int | None = None
+    cache_creation_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_creation: CacheCreation | None = None
+    server_tool_use: ServerToolUse | None = None
+    service_tier: str | None = None
+    speed: str | None = None
+
+
+class Message(Struct):
+    id: str | None = None
+    model: str | None = None
+    stop_reason: str | None = None
+    usage: Usage | None = None
+    content: Raw = Raw(b"null")
+
+
+class CompactMetadata(Struct):
+    trigger: str | None = None
+    preTokens: int | None = None
+    postTokens: int | None = None
+
+
+class Attachment(Struct):
+    type: str | None = None
+    prompt: Raw = Raw(b"null")
+
+
+class Origin(Struct):
+    kind: str | None = None
+
+
+class Line(Struct):
+    type: str | None = None
+    subtype: str | None = None
+    uuid: str | None = None
+    parentUuid: str | None = None
+    logicalParentUuid: str | None = None
+    sessionId: str | None = None
+    timestamp: datetime | None = None
+    requestId: str | None = None
+    isSidechain: bool | None = None
+    agentId: str | None = None
+    promptId: str | None = None
+    cwd: str | None = None
+    gitBranch: str | None = None
+    version: str | None = None
+    isMeta: bool | None = None
+    isCompactSummary: bool | None = None
+    isApiErrorMessage: bool | None = None
+    error: Any = None
+    apiErrorStatus: int | None = None
+    costUSD: float | None = None
+    message: Message | None = None
+    compactMetadata: CompactMetadata | None = None
+    attachment: Attachment | None = None
+    origin: Origin | None = None
+
+
+class ModelBlock(Struct):
+    type: str | None = None
+    id: str | None = None
+    name: str | None = None
+
+
+class TextBlock(Struct):
+    type: str | None = None
+    text: str | None = None
+
+
+class UserBlock(Struct):
+    type: str | None = None
+    text: str | None = None
+    tool_use_id: str | None = None
+    is_error: bool | None = None
+    content: Raw = Raw(b"null")
+
+
+_line = msgspec.json.Decoder(Line)
+_model_blocks = msgspec.json.Decoder(list[ModelBlock])
+_user_blocks = msgspec.json.Decoder(list[UserBlock])
+_text_blocks = msgspec.json.Decoder(list[TextBlock])
+_any = msgspec.json.Decoder()
+
+
+
+@cache
+def _staging_schema(name: str) -> Any:
+    from taskcost import schemas
+
+    return schemas.staging(name)
+
+
+def _project(cwd: str | None, cache: dict[str | None, str | None]) -> str | None:
+    try:
+        return cache[cwd]
+    except KeyError:
+        name = None
+        if cwd:
+            trimmed = cwd.rstrip("/\\")
+            name = re.split(r"[/\\]", trimmed)[-1] or trimmed or None
+        cache[cwd] = name
+        return name
+
+
+def _raw_text(raw: Raw) -> str:
+    """Text of a Raw JSON value that is a string or a list of text blocks."""
+    data = bytes(raw)
+    if data.startswith(b'"'):
+        return _any.decode(data)
+    if data.startswith(b"["):
+        try:
+            return "\n".join(b.text for b in _text_blocks.decode(data) if b.text)
+        except msgspec.ValidationError:
+            return ""
+    return ""
+
+
+def _error_kind(error: Any, status: int | None, text: str) -> str:
+    if isinstance(error, str) and error:
+        e = error.lower()
+        for kind in ("rate_limit", "authentication", "overloaded", "server_error", "invalid_request"):
+            if kind in e:
+                return "authentication_failed" if kind == "authentication" else kind
+    t = text.lower()
+    if status == 429 or "rate limit" in t or "rate_limit" in t or "usage limit" in t:
+        return "rate_limit"
+    if status in (401, 403) or "not logged in" in t or "/login" in t or "authentication" in t:
+        return "authentication_failed"
+    if status == 529 or "overloaded" in t:
+        return "overloaded"
+    if "prompt is too long" in t or "context window" in t or "context length" in t:
+        return "context_overflow"
+    if (status is not None and status >= 500) or re.search(r"api error: 5\d\d", t):
+        return "server_error"
+    if status == 400 or "invalid_request" in t:
+        return "invalid_request"
+    if isinstance(error, str) and error:
+        return error
+    return "unknown"
+
+
+class _ChunkParser:
+    """Parses one chunk; keeps column rows as tuples (fast) and builds Arrow at the end."""
+
+    def __init__(self, chunk: Chunk, state: dict[str, Any]) -> None:
+        self.chunk = chunk
+        self.prompt_id: str | None = state.get("prompt_id")
+        self.prompt_known = "prompt_id" in state
+        self.fallback_session = os.path.splitext(os.path.basename(chunk.path))[0]
+        self.requests: list[tuple[Any, ...]] = []
+        self.events: list[tuple[Any, ...]] = []
+        self.skips = Skips()
+        self.projects: dict[str | None, str | None] = {}
+
+    # one event row, in the order of schemas.staging("events")
+    def event(
+        self,
+        ln: Line,
+        i: int,
+        kind: str,
+        key: str,
+        *,
+        message_id: str | None = None,
+        tool_name: str | None = None,
+        tool_use_id: str | None = None,
+        is_error: bool | None = None,
+        stop_reason: str | None = None,
+        error_kind: str | None = None,
+        error_status: int | None = None,
+        detail: str | None = None,
+        pre: int | None = None,
+        post: int | None = None,
+        trigger: str | None = None,
+        preview: str | None = None,
+    ) -> None:
+        session = ln.sessionId or self.fallback_session
+        self.events.append(
+            (
+                session,
+                ln.agentId,
+                bool(ln.isSidechain),
+                f"{session}|{key}|{kind}",
+                kind,
+                ln.timestamp,
+                ln.uuid,
+                ln.parentUuid,
+                ln.logicalParentUuid,
+                ln.promptId,
+                message_id,
+                tool_name,
+                tool_use_id,
+                is_error,
+                stop_reason,
+                error_kind,
+                error_status,
+                detail,
+                pre,
+                post,
+                trigger,
+                preview,
+                ln.cwd,
+                _project(ln.cwd, self.projects),
+                ln.gitBranch,
+                ln.version,
+                self.chunk.chunk_id,
+                i,
+            )
+        )
+
+    def parse(self) -> ChunkResult:
+        rng = LineRange()
+        i = 0
+        for block in iter_lines(self.chunk.path, self.chunk.start, self.chunk.end, rng):
+            for raw in block:
+                i += 1
+                if not raw or raw.isspace():
+                    continue
+                try:
+                    ln = _line.decode(raw)
+                except msgspec.ValidationError as e:
+                    self.validation_skip(raw, i, e)
+                    continue
+                except msgspec.DecodeError as e:
+                    self.skips.add("malformed_json", i, str(e))
+                    continue
+                t = ln.type
+                if t == "assistant":
+                    self.assistant(ln, i)
+                elif t == "user":
+                    self.user(ln, i)
+                elif t == "system":
+                    if ln.subtype == "compact_boundary":
+                        self.compaction(ln, i)
+                elif t == "attachment":
+                    if ln.attachment is not None and ln.attachment.type == "queued_command":
+                        self.queued(ln, i)
+                elif t not in KNOWN_TYPES:
+                    self.skips.add("unknown_line_type", i, f"type {t!r}")
+        if rng.incomplete_tail:
+            self.skips.add("incomplete_last_line", i + 1, "no newline yet")
+        state = {"prompt_id": self.prompt_id} if self.prompt_known else {}
+        return ChunkResult(
+            chunk_id=self.chunk.chunk_id,
+            lines=rng.lines,
+            consumed_to=rng.consumed_to,
+            incomplete_tail=rng.incomplete_tail,
+            end_state=state,
+            skips=self.skips,
+            requests=_table(self.requests, _staging_schema("requests")),
+            events=_table(self.events, _staging_schema("events")),
+        )
+
+    def validation_skip(self, raw: bytes, i: int, e: msgspec.ValidationError) -> None:
+        try:
+            obj = _any.decode(raw)
+        except msgspec.DecodeError as de:
+            self.skips.add("malformed_json", i, str(de))
+            return
+        if not isinstance(obj, dict):
+            self.skips.add("not_an_object", i, type(obj).__name__)
+        else:
+            self.skips.add("unexpected_shape", i, str(e))
+
+    def usable(self, ln: Line, i: int) -> bool:
+        if ln.timestamp is None:
+            self.skips.add("missing_field", i, f"{ln.type} line without timestamp")
+            return False
+        return True
+
+    # --- assistant ---
+
+    def assistant(self, ln: Line, i: int) -> None:
+        msg = ln.message
+        if msg is None:
+            self.skips.add("missing_field", i, "assistant line without message")
+            return
+        if not self.usable(ln, i):
+            return
+        if ln.isApiErrorMessage or msg.model == "<synthetic>":
+            if ln.isApiErrorMessage or ln.error is not None:
+                text = _raw_text(msg.content)
+                kind = _error_kind(ln.error, ln.apiErrorStatus, text)
+                self.event(
+                    ln, i, "api_error", ln.uuid or msg.id or str(i),
+                    message_id=msg.id, error_kind=kind, error_status=ln.apiErrorStatus,
+                )
+            return
+        u = msg.usage
+        if msg.id is None or u is None:
+            what = "message.id" if msg.id is None else "message.usage"
+            self.skips.add("missing_field", i, f"assistant line without {what}")
+            return
+        inp = u.input_tokens or 0
+        read = u.cache_read_input_tokens or 0
+        write = u.cache_creation_input_tokens or 0
+        cc = u.cache_creation
+        if cc is not None and (cc.ephemeral_1h_input_tokens is not None or cc.ephemeral_5m_input_tokens is not None):
+            w1h = min(cc.ephemeral_1h_input_tokens or 0, write) if write else cc.ephemeral_1h_input_tokens or 0
+            w5m = (write - w1h) if write else (cc.ephemeral_5m_input_tokens or 0)
+        else:
+            w1h, w5m = 0, write
+        out = u.output_tokens or 0
+        web = u.server_tool_use.web_search_requests or 0 if u.server_tool_use else 0
+        req_id = ln.requestId or None
+        session = ln.sessionId or self.fallback_session
+        carry = ln.promptId is None and not self.prompt_known
+        self.requests.append(
+            (
+                None,  # provider: Claude Code does not say; inferred from the model
+                _project(ln.cwd, self.projects),
+                ln.cwd,
+                ln.gitBranch,
+                session,
+                ln.agentId,
+                bool(ln.isSidechain),
+                ln.promptId or self.prompt_id,
+                f"{msg.id}:{req_id or ''}",
+                msg.id,
+                req_id,
+                ln.timestamp,
+                msg.model,
+                u.service_tier,
+                u.speed,
+                inp,
+                read,
+                w5m,
+                w1h,
+                out,
+                None,  # reasoning_tokens: not reported apart by Claude Code
+                web,
+                inp + read + w5m + w1h,
+                ln.costUSD,
+                "final" if msg.stop_reason is not None else "placeholder",
+                ln.version,
+                self.chunk.chunk_id,
+                i,
+                carry,
+            )
+        )
+        content = bytes(msg.content)
+        if b'"tool_use"' in content:
+            try:
+                blocks = _model_blocks.decode(content)
+            except msgspec.ValidationError:
+                blocks = []
+            for n, b in enumerate(blocks):
+                if b.type == "tool_use":
+                    self.event(
+                        ln, i, "tool_call", b.id or f"{msg.id}#{n}",
+                        message_id=msg.id, tool_name=b.name, tool_use_id=b.id,
+                    )
+        if msg.stop_reason in TERMINAL_STOP_REASONS:
+            self.event(ln, i, "turn_end", msg.id, message_id=msg.id, stop_reason=msg.stop_reason)
+
+    # --- user ---
+
+    def user(self, ln: Line, i: int) -> None:
+        if ln.promptId is not None:
+            self.prompt_id = ln.promptId
+            self.prompt_known = True
+        msg = ln.message
+        if msg is None:
+            self.skips.add("missing_field", i, "user line without message")
+            return
+        if not self.usable(ln, i):
+            return
+        content = bytes(msg.content)
+        texts: list[str] = []
+        images = 0
+        if content.startswith(b'"'):
+            texts.append(_any.decode(content))
+        elif content.startswith(b"["):
+            try:
+                blocks = _user_blocks.decode(content)
+            except msgspec.ValidationError as e:
+                self.skips.add("unexpected_shape", i, f"user content: {e}")
+                return
+            for n, b in enumerate(blocks):
+                if b.type == "tool_result":
+                    self.tool_result(ln, i, n, b)
+                elif b.type == "text" and b.text is not None:
+                    texts.append(b.text)
+                elif b.type in ("image", "document"):
+                    images += 1
+        if texts or images:
+            self.user_text(ln, i, "\n".join(texts), images)
+
+    def tool_result(self, ln: Line, i: int, n: int, b: UserBlock) -> None:
+        kind = "tool_result"
+        if b.is_error and _raw_text(b.content).startswith(REJECTION_PREFIX):
+            kind = "tool_rejection"
+        self.event(
+            ln, i, kind, b.tool_use_id or f"{ln.uuid}#{n}",
+            tool_use_id=b.tool_use_id, is_error=bool(b.is_error),
+        )
+
+    def user_text(self, ln: Line, i: int, text: str, images: int) -> None:
+        key = ln.uuid or f"line{i}"
+        stripped = text.strip()
+        if ln.isCompactSummary:
+            self.event(ln, i, "meta_user", key, detail="compact_summary")
+            return
+        for marker in INTERRUPT_MARKERS:
+            if stripped.startswith(marker):
+                detail = "during_tool_use" if "tool use" in marker else "during_response"
+                self.event(ln, i, "interrupt", key, detail=detail)
+                return
+        if ln.isMeta:
+            self.event(ln, i, "meta_user", key, detail="is_meta")
+            return
+        head = stripped[:400]
+        if "<command-name>" in head:
+            m = COMMAND_NAME.search(stripped)
+            name = m.group(1) if m else ""
+            args = COMMAND_ARGS.search(stripped)
+            preview = f"/{name} {args.group(1).strip() if args else ''}".strip()
+            self.event(ln, i, "command", key, detail=name, preview=preview[:PREVIEW_CHARS])
+            return
+        if stripped.startswith("<bash-input>"):
+            body = stripped[len("<bash-input>") :].split("</bash-input>")[0]
+            self.event(ln, i, "command", key, detail="!bash", preview=f"!{body}"[:PREVIEW_CHARS])
+            return
+        for prefix, detail in INJECTED_PREFIXES:
+            if stripped.startswith(prefix):
+                self.event(ln, i, "meta_user", key, detail=detail)
+                return
+        if ln.origin is not None and ln.origin.kind not in (None, "human"):
+            self.event(ln, i, "meta_user", key, detail=f"origin:{ln.origin.kind}")
+            return
+        kind = "agent_prompt" if ln.isSidechain else "human_prompt"
+        preview = stripped[:PREVIEW_CHARS] if stripped else "[image]" * min(images, 1)
+        self.event(ln, i, kind, key, preview=preview)
+
+    # --- system / attachment ---
+
+    def compaction(self, ln: Line, i: int) -> None:
+        if not self.usable(ln, i):
+            return
+        meta = ln.compactMetadata or CompactMetadata()
+        self.event(
+            ln, i, "compaction", ln.uuid or f"line{i}",
+            pre=meta.preTokens, post=meta.postTokens, trigger=meta.trigger,
+        )
+
+    def queued(self, ln: Line, i: int) -> None:
+        if not self.usable(ln, i):
+            return
+        assert ln.attachment is not None
+        text = _raw_text(ln.attachment.prompt).strip()
+        self.event(ln, i, "queued_prompt", ln.uuid or f"line{i}", preview=text[:PREVIEW_CHARS])
+
+
+def _table(rows: list[tuple[Any, ...]], schema: Any) -> Any:
+    import pyarrow as pa
+
+    if not rows:
+        return schema.empty_table()
+    columns = list(zip(*rows, strict=True))
+    return pa.Table.from_arrays(
+        [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)],
+        schema=schema,
+    )
+
+
+# --- the source object ---
+
+
+class ClaudeCode:
+    name = NAME
+    description = "Claude Code session transcripts (~/.claude/projects)"
+
+    def default_roots(self) -> list[str]:
+        roots = []
+        for entry in os.environ.get("CLAUDE_CONFIG_DIR", "").split(","):
+            if entry.strip():
+                roots.append(os.path.join(os.path.expanduser(entry.strip()), "projects"))
+        home = os.path.expanduser("~")
+        xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+        roots.append(os.path.join(xdg, "claude", "projects"))
+        roots.append(os.path.join(home, ".claude", "projects"))
+        return roots
+
+    def discover(self, folder: str) -> list[str]:
+        found = []
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            found.extend(os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith(".jsonl"))
+        return found
+
+    def sniff(self, head: bytes) -> bool:
+        """A Claude Code transcript: JSON-object lines with Claude Code's envelope keys."""
+        for raw in head.split(b"\n")[:20]:
+            raw = raw.strip()
+            if not raw:
+                continue
+            try:
+                obj = _any.decode(raw)
+            except msgspec.DecodeError:
+                continue  # maybe the line was cut by the head window
+            if isinstance(obj, dict):
+                t = obj.get("type")
+                if t in KNOWN_TYPES and ("sessionId" in obj or "uuid" in obj or t == "summary"):
+                    return True
+                if "leafUuid" in obj or "messageId" in obj:
+                    return True
+        return False
+
+    def parse_chunk(self, chunk: Chunk, state: dict[str, Any]) -> ChunkResult:
+        return _ChunkParser(chunk, state).parse()
+
+
+SOURCE = ClaudeCode()

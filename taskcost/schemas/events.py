@@ -1,0 +1,105 @@
+"""``events``: one row per conversation event needed to rebuild tasks.
+
+Grain: one event of one session. A transcript line yields zero or more events (a user
+line with three tool results yields three). Events keep no text except
+``prompt_preview`` (the first 200 characters of a human, queued or agent prompt, or of
+a slash command): logs hold prompts and code, the warehouse holds counts.
+
+``kind`` is one of:
+
+| kind | meaning |
+|---|---|
+| `human_prompt` | a prompt typed by a person (main conversation) |
+| `command` | a slash command the user ran (`detail` = command name) |
+| `queued_prompt` | a prompt typed while the agent was working; it steers the running task |
+| `agent_prompt` | the dispatch prompt that starts a subagent (sidechain) conversation |
+| `meta_user` | injected user content, not typed: `detail` = `is_meta`, `local_command_output`, `task_notification`, `compact_summary`, `hook`, `system_reminder` or `origin:<kind>` |
+| `tool_call` | the model called a tool (`tool_name`, `tool_use_id`, `message_id`) |
+| `tool_result` | a tool returned (`tool_use_id`, `is_error`) |
+| `tool_rejection` | the user refused a tool call (`tool_use_id`) |
+| `interrupt` | the user interrupted (`detail` = `during_tool_use` or `during_response`) |
+| `compaction` | the context was compacted (`pre/post_compaction_tokens`, `compaction_trigger`) |
+| `api_error` | a call failed (`error_kind`, `error_status`); no cost |
+| `turn_end` | the model ended its turn (`stop_reason` = `end_turn`, `max_tokens`, `stop_sequence`, `refusal`, `pause_turn`) |
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from taskcost.schemas._field import field
+from taskcost.schemas.requests import TS
+
+EVENT_KINDS = (
+    "human_prompt",
+    "command",
+    "queued_prompt",
+    "agent_prompt",
+    "meta_user",
+    "tool_call",
+    "tool_result",
+    "tool_rejection",
+    "interrupt",
+    "compaction",
+    "api_error",
+    "turn_end",
+)
+
+EVENTS = pa.schema(
+    [
+        field("source", pa.string(), False, "registry name of the log source"),
+        field("user", pa.string(), False, "who ran the agent (see requests.user)"),
+        field("machine", pa.string(), False, "where it ran (see requests.machine)"),
+        field("session_id", pa.string(), False, "session of the event (subagents: the parent's)"),
+        field("agent_id", pa.string(), True, "subagent id; null on the main conversation"),
+        field("is_sidechain", pa.bool_(), False, "true for subagent / side-conversation events"),
+        field(
+            "event_key",
+            pa.string(),
+            False,
+            "dedupe key, stable across re-ingests: session, line uuid (or message / tool-use "
+            "id), kind and position in the line",
+        ),
+        field("kind", pa.string(), False, "what happened; see the table above"),
+        field("ts", TS, False, "time of the line, UTC"),
+        field("uuid", pa.string(), True, "id of the transcript line"),
+        field("parent_uuid", pa.string(), True, "previous line in the conversation DAG"),
+        field(
+            "logical_parent_uuid",
+            pa.string(),
+            True,
+            "for compactions: the last line before the compaction",
+        ),
+        field("prompt_id", pa.string(), True, "Claude Code `promptId` of the line, if any"),
+        field("message_id", pa.string(), True, "for model-side events: the response id"),
+        field("tool_name", pa.string(), True, "for tool_call: the tool (`Bash`, `Edit`, `Task`, …)"),
+        field("tool_use_id", pa.string(), True, "for tool events: the tool-use id"),
+        field("is_error", pa.bool_(), True, "for tool_result: the tool reported an error"),
+        field("stop_reason", pa.string(), True, "for turn_end: the model's stop reason"),
+        field(
+            "error_kind",
+            pa.string(),
+            True,
+            "for api_error: `rate_limit`, `authentication_failed`, `server_error`, "
+            "`overloaded`, `context_overflow`, `invalid_request` or `unknown`",
+        ),
+        field("error_status", pa.int64(), True, "for api_error: HTTP status, when logged"),
+        field("detail", pa.string(), True, "sub-kind; see the table above"),
+        field("pre_compaction_tokens", pa.int64(), True, "for compaction: context size before"),
+        field("post_compaction_tokens", pa.int64(), True, "for compaction: context size after"),
+        field("compaction_trigger", pa.string(), True, "for compaction: `auto` or `manual`"),
+        field(
+            "prompt_preview",
+            pa.string(),
+            True,
+            "first 200 characters of a human, queued or agent prompt or a command; the only "
+            "text taskcost keeps",
+        ),
+        field("cwd", pa.string(), True, "working directory, as logged"),
+        field("project", pa.string(), True, "last component of cwd"),
+        field("git_branch", pa.string(), True, "git branch, as logged"),
+        field("cli_version", pa.string(), True, "version of the agent CLI"),
+        field("source_file", pa.string(), False, "absolute path of the file"),
+        field("line_no", pa.int64(), False, "1-based line number in source_file"),
+    ]
+)
