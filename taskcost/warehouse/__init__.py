@@ -236,17 +236,26 @@ class Writer:
         con.execute("SET preserve_insertion_order = false")
         con.register("chunks", pa.Table.from_pylist(batch.chunks, schema=_chunk_schema()))
 
-        def existing(table: str) -> None:
-            files = [str(root / p) for p in tables[table]]
+        def parquet_view(name: str, files: list[str], table: str) -> None:
+            """Register Parquet files (with a `filename` column) as view `name`."""
             if files:
-                con.execute(
-                    f"CREATE OR REPLACE TEMP VIEW existing_{table} AS "
-                    "SELECT * FROM read_parquet($files, filename = true)",
-                    {"files": files},
-                )
+                con.read_parquet(files, filename=True).create_view(name, replace=True)
             else:
                 empty = schemas.TABLES[table].empty_table().append_column("filename", pa.array([], pa.string()))
-                con.register(f"existing_{table}", empty)
+                con.register(name, empty)
+
+        def existing(table: str) -> None:
+            parquet_view(f"existing_{table}", [str(root / p) for p in tables[table]], table)
+
+        def without(table: str, part: str, key: str, keys: list[str]) -> str:
+            """A view of one part minus the rows whose `key` is in `keys`."""
+            parquet_view("part_rows", [part], table)
+            con.register("removed_keys", pa.table({"k": pa.array(keys, pa.string())}))
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW part_kept AS SELECT * EXCLUDE (filename) FROM part_rows "
+                f"WHERE {key} NOT IN (SELECT k FROM removed_keys)"
+            )
+            return "part_kept"
 
         def copy(query: str, params: dict[str, Any] | None, table: str) -> str:
             rel = new_path(table)
@@ -313,13 +322,9 @@ class Writer:
         parts = tables["requests"]
         new_parts: list[str] = []
         for part, keys_removed in removed:
-            rel = os.path.relpath(part, root)
-            parts.remove(rel)
-            con.execute(
-                "CREATE OR REPLACE TEMP VIEW to_price AS "
-                "SELECT * EXCLUDE (filename) FROM read_parquet($f, filename = true) WHERE request_key <> ALL($k)",
-                {"f": [part], "k": keys_removed},
-            )
+            parts.remove(os.path.relpath(part, root))
+            kept = without("requests", part, "request_key", keys_removed)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW to_price AS SELECT * FROM {kept}")
             new_parts.append(copy(sql("price_requests") if reprice_all else "SELECT * FROM to_price", None, "requests"))
         con.execute(
             "CREATE OR REPLACE TEMP VIEW to_price AS "
@@ -330,10 +335,7 @@ class Writer:
         if reprice_all:
             for rel in list(parts):
                 parts.remove(rel)
-                con.execute(
-                    "CREATE OR REPLACE TEMP VIEW to_price AS SELECT * FROM read_parquet($f)",
-                    {"f": [str(root / rel)]},
-                )
+                con.read_parquet([str(root / rel)]).create_view("to_price", replace=True)
                 new_parts.append(copy(sql("price_requests"), None, "requests"))
         parts.extend(new_parts)
         tables["requests"] = self._compact(con, parts, "requests", copy)
@@ -358,13 +360,7 @@ class Writer:
         parts = tables["events"]
         for part, keys_removed in removed_ev:
             parts.remove(os.path.relpath(part, root))
-            parts.append(
-                copy(
-                    "SELECT * EXCLUDE (filename) FROM read_parquet($f, filename = true) WHERE event_key <> ALL($k)",
-                    {"f": [part], "k": keys_removed},
-                    "events",
-                )
-            )
+            parts.append(copy(f"SELECT * FROM {without('events', part, 'event_key', keys_removed)}", None, "events"))
         if con.execute("SELECT count(*) FROM event_merge WHERE _part IS NULL AND _keep").fetchall()[0][0]:
             parts.append(
                 copy("SELECT * EXCLUDE (_part, _keep) FROM event_merge WHERE _part IS NULL AND _keep", None, "events")
@@ -435,7 +431,8 @@ class Writer:
         small = [p for p in parts if (root / p).stat().st_size < SMALL_PART]
         if len(small) <= MAX_SMALL_PARTS:
             return parts
-        merged = copy("SELECT * FROM read_parquet($f)", {"f": [str(root / p) for p in small]}, table)
+        con.read_parquet([str(root / p) for p in small]).create_view("small_parts", replace=True)
+        merged = copy("SELECT * FROM small_parts", None, table)
         return [p for p in parts if p not in small] + [merged]
 
 
@@ -494,6 +491,8 @@ def _chunk_schema() -> Any:
 
 def _empty_staged(table: str) -> Any:
     """An empty table shaped like staged rows after stage_*.sql (no cost columns yet)."""
+    import pyarrow as pa
+
     from taskcost import schemas
 
     schema = schemas.TABLES[table]
