@@ -1,3 +1,4 @@
 from taskcost.cli import main
 
-main()
+if __name__ == "__main__":  # guarded: parser processes re-import the main module
+    main()

@@ -127,6 +127,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], user: str | None, machine
       taskcost ingest ~/.claude/projects --user dana@example.com
     """
     from taskcost import ingest as ing
+    from taskcost.warehouse import warm_up
 
     wh = _warehouse(ctx)
     default_user, default_machine = ing.identity_defaults()
@@ -144,6 +145,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], user: str | None, machine
                 jobs=jobs,
                 strict=strict,
                 progress=progress,
+                warmup=warm_up,
             )
         stats = None
         if w.needs_commit(batch.empty, pricing.fingerprint(overrides)):

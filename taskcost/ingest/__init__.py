@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -174,7 +175,12 @@ def _parse_task(task: list[tuple[Chunk, dict[str, Any]]], staging: str, task_id:
     for name in ("requests", "events"):
         tables = [getattr(r, name) for r in results if getattr(r, name).num_rows]
         if tables:
-            pq.write_table(pa.concat_tables(tables), os.path.join(staging, f"t{task_id:06d}.{name}.parquet"))
+            # scratch files, read once by the merge: speed over size
+            pq.write_table(
+                pa.concat_tables(tables),
+                os.path.join(staging, f"t{task_id:06d}.{name}.parquet"),
+                compression="none",
+            )
     for r in results:  # the parent gets counts and paths, not rows
         r.requests = r.requests.slice(0, 0)
         r.events = r.events.slice(0, 0)
@@ -191,8 +197,13 @@ def run(
     jobs: int | None = None,
     strict: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    warmup: Callable[[], None] | None = None,
 ) -> IngestBatch:
-    """Plan and parse what is new in ``paths`` (default: every source's default roots)."""
+    """Plan and parse what is new in ``paths`` (default: every source's default roots).
+
+    ``warmup`` runs in a thread of this (otherwise idle) process once the parser
+    processes have started, e.g. to import what the merge will need.
+    """
     sources = SOURCES
     if paths:
         roots = list(paths)
@@ -243,7 +254,7 @@ def run(
 
     t1 = time.perf_counter()
     report.timings["discover and plan"] = t1 - t0
-    results = _execute(plan, staging, jobs, progress)
+    results = _execute(plan, staging, jobs, progress, warmup)
     report.timings["parse"] = time.perf_counter() - t1
 
     chunk_rows: list[dict[str, Any]] = []
@@ -323,6 +334,7 @@ def _execute(
     staging: str,
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
+    warmup: Callable[[], None] | None = None,
 ) -> dict[int, ChunkResult]:
     tasks = _tasks(plan)
     total = sum(c.end - c.start for t in tasks for c, _ in t)
@@ -342,8 +354,10 @@ def _execute(
         for n, task in enumerate(tasks):
             collect(task, _parse_task(task, staging, n))
         return results
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_mp_context()) as pool:
         futures = {pool.submit(_parse_task, task, staging, n): task for n, task in enumerate(tasks)}
+        if warmup is not None:  # the workers exist now: imports here cannot leak into them
+            threading.Thread(target=warmup, name="taskcost-warmup", daemon=True).start()
         try:
             for fut in as_completed(futures):
                 collect(futures[fut], fut.result())
@@ -352,6 +366,17 @@ def _execute(
                 fut.cancel()
             raise
     return results
+
+
+def _mp_context() -> Any:
+    """``fork`` where it is safe (Linux, no library that runs its own threads loaded yet):
+    workers then start at once with the parser already imported; ``spawn`` otherwise."""
+    import sys
+
+    threaded = {"pyarrow", "duckdb", "polars"} & set(sys.modules)
+    if sys.platform == "linux" and not threaded:
+        return get_context("fork")
+    return get_context("spawn")
 
 
 def identity_defaults() -> tuple[str, str]:

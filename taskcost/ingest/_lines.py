@@ -10,15 +10,16 @@ BLOCK = 4 << 20  # read 4 MiB at a time; a single longer line is assembled piece
 
 @dataclass
 class LineRange:
-    """What a pass over ``[start, end)`` consumed; filled in as lines are yielded."""
+    """What a pass over ``[start, end)`` consumed; filled in as blocks are yielded."""
 
     lines: int = 0
     consumed_to: int = 0
     incomplete_tail: bool = False
 
 
-def iter_lines(path: str, start: int, end: int, out: LineRange) -> Iterator[list[bytes]]:
-    """Yield lists of complete lines (without the newline) found in ``[start, end)``.
+def iter_blocks(path: str, start: int, end: int, out: LineRange) -> Iterator[tuple[bytes, int]]:
+    """Yield ``(block, n)``: blocks of ``n`` complete lines (each ending with a newline)
+    found in ``[start, end)``.
 
     ``start`` must be a line start. Bytes after the last newline before ``end`` are not
     yielded: ``out.incomplete_tail`` says whether there were any. Nothing past ``end`` is
@@ -35,12 +36,13 @@ def iter_lines(path: str, start: int, end: int, out: LineRange) -> Iterator[list
                 break
             remaining -= len(block)
             data = tail + block if tail else block
-            lines = data.split(b"\n")
-            tail = lines.pop()
-            if lines:
-                out.lines += len(lines)
-                out.consumed_to += len(data) - len(tail)
-                yield lines
+            cut = data.rfind(b"\n") + 1
+            tail = data[cut:]
+            if cut:
+                n = data.count(b"\n", 0, cut)
+                out.lines += n
+                out.consumed_to += cut
+                yield (data[:cut] if tail else data), n
     out.incomplete_tail = bool(tail.strip())
     if tail and not out.incomplete_tail:
         # trailing whitespace without a newline holds no data: consume it

@@ -38,9 +38,12 @@ Dedupe
     it). Among rows with the same ``message.id``: if any is on the main chain, sidechain
     rows are copies and dropped, and one row per ``requestId`` is kept; if all are
     sidechain rows, one row is kept. The kept row is the most complete copy: final usage
-    (some line has a ``stop_reason``) over placeholder usage, then the larger token total,
-    then the earliest timestamp, file and line. The rule is a total order, so the result
-    does not depend on the order files are ingested in.
+    (some line has a ``stop_reason``) over placeholder usage, then the larger token total.
+    Among equal copies (history replayed into a resumed or forked session) the copy in
+    the session that ran first is kept (earliest first request, then earliest last
+    request), then the earliest file and line. The rule is a total order, so the result
+    does not depend on the order files are ingested in. Events are deduplicated on the
+    line's uuid (or tool-use / message id) by the same session rule.
 
 Placeholder usage
     Versions 2.1.14-2.1.96 wrote the ``message_start`` snapshot on block lines:
@@ -72,7 +75,7 @@ import msgspec
 from msgspec import Raw, Struct
 
 from taskcost.ingest._base import Chunk, ChunkResult, Skips
-from taskcost.ingest._lines import LineRange, iter_lines
+from taskcost.ingest._lines import LineRange, iter_blocks
 
 NAME = "claude_code"
 
@@ -145,12 +148,25 @@ class Usage(Struct):
     speed: str | None = None
 
 
+class Block(Struct):
+    """A content block of a user or assistant message. The large fields (text, tool
+    results) stay raw JSON, sliced without copying, and are decoded only when needed."""
+
+    type: str | None = None
+    id: str | None = None  # tool_use
+    name: str | None = None  # tool_use
+    tool_use_id: str | None = None  # tool_result
+    is_error: bool | None = None  # tool_result
+    text: Raw = Raw(b"null")
+    content: Raw = Raw(b"null")  # tool_result
+
+
 class Message(Struct):
     id: str | None = None
     model: str | None = None
     stop_reason: str | None = None
     usage: Usage | None = None
-    content: Raw = Raw(b"null")
+    content: str | list[Block] | None = None
 
 
 class CompactMetadata(Struct):
@@ -195,28 +211,12 @@ class Line(Struct):
     origin: Origin | None = None
 
 
-class ModelBlock(Struct):
-    type: str | None = None
-    id: str | None = None
-    name: str | None = None
-
-
 class TextBlock(Struct):
     type: str | None = None
     text: str | None = None
 
 
-class UserBlock(Struct):
-    type: str | None = None
-    text: str | None = None
-    tool_use_id: str | None = None
-    is_error: bool | None = None
-    content: Raw = Raw(b"null")
-
-
 _line = msgspec.json.Decoder(Line)
-_model_blocks = msgspec.json.Decoder(list[ModelBlock])
-_user_blocks = msgspec.json.Decoder(list[UserBlock])
 _text_blocks = msgspec.json.Decoder(list[TextBlock])
 _any = msgspec.json.Decoder()
 
@@ -252,6 +252,12 @@ def _raw_text(raw: Raw) -> str:
         except msgspec.ValidationError:
             return ""
     return ""
+
+
+def _content_text(content: str | list[Block] | None) -> str:
+    if isinstance(content, str):
+        return content
+    return "\n".join(_raw_text(b.text) for b in content or () if b.type == "text")
 
 
 def _error_kind(error: Any, status: int | None, text: str) -> str:
@@ -297,7 +303,7 @@ class _ChunkParser:
         ln: Line,
         i: int,
         kind: str,
-        key: str,
+        key: str | None,
         *,
         message_id: str | None = None,
         tool_name: str | None = None,
@@ -313,12 +319,14 @@ class _ChunkParser:
         preview: str | None = None,
     ) -> None:
         session = ln.sessionId or self.fallback_session
+        if key is None:  # a line without a uuid: rare, and only in old formats
+            key = f"{session}@{ln.timestamp.isoformat() if ln.timestamp else i}"
         self.events.append(
             (
                 session,
                 ln.agentId,
                 bool(ln.isSidechain),
-                f"{session}|{key}|{kind}",
+                f"{key}|{kind}",
                 kind,
                 ln.timestamp,
                 ln.uuid,
@@ -349,18 +357,21 @@ class _ChunkParser:
     def parse(self) -> ChunkResult:
         rng = LineRange()
         i = 0
-        for block in iter_lines(self.chunk.path, self.chunk.start, self.chunk.end, rng):
-            for raw in block:
+        for data, count in iter_blocks(self.chunk.path, self.chunk.start, self.chunk.end, rng):
+            # Fast path: the whole block in one call. A block with a bad or blank line
+            # (the decoder skips blank ones) is parsed again line by line, so that every
+            # line keeps its number and every bad line is counted.
+            try:
+                lines = _line.decode_lines(data)
+                if len(lines) != count:
+                    lines = None
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                lines = None
+            if lines is None:
+                lines = [self.decode(raw, i + n) for n, raw in enumerate(data.split(b"\n")[:-1], start=1)]
+            for ln in lines:
                 i += 1
-                if not raw or raw.isspace():
-                    continue
-                try:
-                    ln = _line.decode(raw)
-                except msgspec.ValidationError as e:
-                    self.validation_skip(raw, i, e)
-                    continue
-                except msgspec.DecodeError as e:
-                    self.skips.add("malformed_json", i, str(e))
+                if ln is None:
                     continue
                 t = ln.type
                 if t == "assistant":
@@ -388,6 +399,18 @@ class _ChunkParser:
             requests=_table(self.requests, _staging_schema("requests")),
             events=_table(self.events, _staging_schema("events")),
         )
+
+    def decode(self, raw: bytes, i: int) -> Line | None:
+        """One line, or None (counted as a skip unless it is blank)."""
+        if not raw or raw.isspace():
+            return None
+        try:
+            return _line.decode(raw)
+        except msgspec.ValidationError as e:
+            self.validation_skip(raw, i, e)
+        except msgspec.DecodeError as e:
+            self.skips.add("malformed_json", i, str(e))
+        return None
 
     def validation_skip(self, raw: bytes, i: int, e: msgspec.ValidationError) -> None:
         try:
@@ -417,10 +440,10 @@ class _ChunkParser:
             return
         if ln.isApiErrorMessage or msg.model == "<synthetic>":
             if ln.isApiErrorMessage or ln.error is not None:
-                text = _raw_text(msg.content)
+                text = _content_text(msg.content)
                 kind = _error_kind(ln.error, ln.apiErrorStatus, text)
                 self.event(
-                    ln, i, "api_error", ln.uuid or msg.id or str(i),
+                    ln, i, "api_error", ln.uuid or msg.id,
                     message_id=msg.id, error_kind=kind, error_status=ln.apiErrorStatus,
                 )
             return
@@ -476,16 +499,11 @@ class _ChunkParser:
                 carry,
             )
         )
-        content = bytes(msg.content)
-        if b'"tool_use"' in content:
-            try:
-                blocks = _model_blocks.decode(content)
-            except msgspec.ValidationError:
-                blocks = []
-            for n, b in enumerate(blocks):
+        if isinstance(msg.content, list):
+            for n, b in enumerate(msg.content):
                 if b.type == "tool_use":
                     self.event(
-                        ln, i, "tool_call", b.id or f"{msg.id}#{n}",
+                        ln, i, "tool_call", b.id or f"{ln.uuid or msg.id}#{n}",
                         message_id=msg.id, tool_name=b.name, tool_use_id=b.id,
                     )
         if msg.stop_reason in TERMINAL_STOP_REASONS:
@@ -503,38 +521,35 @@ class _ChunkParser:
             return
         if not self.usable(ln, i):
             return
-        content = bytes(msg.content)
+        content = msg.content
         texts: list[str] = []
         images = 0
-        if content.startswith(b'"'):
-            texts.append(_any.decode(content))
-        elif content.startswith(b"["):
-            try:
-                blocks = _user_blocks.decode(content)
-            except msgspec.ValidationError as e:
-                self.skips.add("unexpected_shape", i, f"user content: {e}")
-                return
-            for n, b in enumerate(blocks):
+        if isinstance(content, str):
+            texts.append(content)
+        elif content:
+            for n, b in enumerate(content):
                 if b.type == "tool_result":
                     self.tool_result(ln, i, n, b)
-                elif b.type == "text" and b.text is not None:
-                    texts.append(b.text)
+                elif b.type == "text":
+                    text = _raw_text(b.text)
+                    if text:
+                        texts.append(text)
                 elif b.type in ("image", "document"):
                     images += 1
         if texts or images:
             self.user_text(ln, i, "\n".join(texts), images)
 
-    def tool_result(self, ln: Line, i: int, n: int, b: UserBlock) -> None:
+    def tool_result(self, ln: Line, i: int, n: int, b: Block) -> None:
         kind = "tool_result"
         if b.is_error and _raw_text(b.content).startswith(REJECTION_PREFIX):
             kind = "tool_rejection"
         self.event(
-            ln, i, kind, b.tool_use_id or f"{ln.uuid}#{n}",
+            ln, i, kind, b.tool_use_id or (ln.uuid and f"{ln.uuid}#{n}"),
             tool_use_id=b.tool_use_id, is_error=bool(b.is_error),
         )
 
     def user_text(self, ln: Line, i: int, text: str, images: int) -> None:
-        key = ln.uuid or f"line{i}"
+        key = ln.uuid
         stripped = text.strip()
         if ln.isCompactSummary:
             self.event(ln, i, "meta_user", key, detail="compact_summary")
@@ -577,7 +592,7 @@ class _ChunkParser:
             return
         meta = ln.compactMetadata or CompactMetadata()
         self.event(
-            ln, i, "compaction", ln.uuid or f"line{i}",
+            ln, i, "compaction", ln.uuid,
             pre=meta.preTokens, post=meta.postTokens, trigger=meta.trigger,
         )
 
@@ -586,7 +601,7 @@ class _ChunkParser:
             return
         assert ln.attachment is not None
         text = _raw_text(ln.attachment.prompt).strip()
-        self.event(ln, i, "queued_prompt", ln.uuid or f"line{i}", preview=text[:PREVIEW_CHARS])
+        self.event(ln, i, "queued_prompt", ln.uuid, preview=text[:PREVIEW_CHARS])
 
 
 def _table(rows: list[tuple[Any, ...]], schema: Any) -> Any:

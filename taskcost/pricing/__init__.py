@@ -64,6 +64,13 @@ RATE_COLUMNS = (
 )
 
 
+def load_price_list() -> Any:
+    """The genai-prices snapshot bundled with the installed package (loaded once)."""
+    from genai_prices import data_snapshot
+
+    return data_snapshot.get_snapshot()
+
+
 def genai_prices_version() -> str:
     return _pkg_version("genai-prices")
 
@@ -229,7 +236,7 @@ def _variant_matches(model: Any, when_ts: datetime, ctx: dict[str, str]) -> bool
 
 def resolve(key: PriceKey, overrides: Overrides | None = None) -> Resolved:
     """The prices that apply to requests with this key."""
-    from genai_prices import data_snapshot, types
+    from genai_prices import types
 
     when_ts = datetime.combine(key.price_date, time(12, 0), tzinfo=UTC)
     entry = overrides.find(key) if overrides else None
@@ -242,7 +249,7 @@ def resolve(key: PriceKey, overrides: Overrides | None = None) -> Resolved:
 
     if key.model is None:
         return Resolved([], None, None, source, "no model id in the log")
-    snap = data_snapshot.get_snapshot()
+    snap = load_price_list()
     try:
         provider, model = snap.find_provider_model(key.model, None, key.provider, None)
     except LookupError as e:

@@ -57,8 +57,8 @@ EVENTS = pa.schema(
             "event_key",
             pa.string(),
             False,
-            "dedupe key, stable across re-ingests: session, line uuid (or message / tool-use "
-            "id), kind and position in the line",
+            "dedupe key, stable across re-ingests and files: the line uuid (or the tool-use "
+            "or message id) and the kind; a replayed line keeps its key",
         ),
         field("kind", pa.string(), False, "what happened; see the table above"),
         field("ts", TS, False, "time of the line, UTC"),

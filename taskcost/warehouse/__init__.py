@@ -76,6 +76,16 @@ def _failpoint(name: str) -> None:
         raise RuntimeError(f"failpoint {name}")
 
 
+def warm_up() -> None:
+    """Import what a commit needs (DuckDB, Arrow, the price list), ahead of time."""
+    import duckdb  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+
+    from taskcost import pricing
+
+    pricing.load_price_list()
+
+
 class Warehouse:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).expanduser().absolute()
@@ -210,208 +220,152 @@ class Writer:
         return not batch_empty or (self.manifest is not None and old != pricing_fingerprint)
 
     def commit(self, batch: Any, overrides: Any) -> CommitStats:
-        """Merge ``batch`` (an ``IngestBatch``) and commit; ``overrides`` is the price config."""
-        import duckdb
+        """Merge ``batch`` (an ``IngestBatch``) and commit; ``overrides`` is the price config.
+
+        Requests and events are merged the same way: staged rows go to a temp table, the
+        merge SQL decides which copy of each row to keep, new keepers are written to a new
+        part, and an existing part that lost rows to better copies is rewritten without
+        them. When the price configuration changed, every request is re-priced.
+        """
+        from taskcost import pricing
+
+        stats = CommitStats()
+        clock = _Clock(stats.timings)
+        m = self.manifest or {"tables": {}}
+        fingerprint = pricing.fingerprint(overrides)
+        stats.repriced = bool(self.manifest) and m.get("pricing", {}).get("fingerprint") != fingerprint
+        db = _Db(self.wh.root, self.generation, {t: list(m["tables"].get(t, [])) for t in TABLE_NAMES})
+        db.register_chunks(batch.chunks)
+
+        # --- requests: merge, then price what is new (or everything, if prices changed) ---
+        db.stage("requests", batch.staged_requests)
+        clock("stage requests")
+        db.execute(sql("merge_requests"))
+        clock("merge requests")
+        removed = db.removed("request_merge", "request_key")
+        stats.staged_requests = db.scalar("SELECT count(*) FROM staged_requests")
+        stats.updated_requests = sum(len(keys) for keys in removed.values())
+        stats.new_requests = db.keepers("request_merge", "staged_requests", "new_requests") - stats.updated_requests
+        rates, prices_changed = self._rates(db, overrides, stats.repriced)
+        stats.unpriced_keys = sorted(
+            {(r["matched_model"] or r["model"], r["unpriced_reason"]) for r in rates.to_pylist() if r["unpriced_reason"]},
+            key=str,
+        )
+        clock("look up prices")
+        parts = db.tables["requests"]
+        for part in list(parts):
+            keys = removed.get(str(self.wh.root / part))
+            if keys is None and not stats.repriced:
+                continue
+            parts.remove(part)
+            db.parquet_view("to_price", [str(self.wh.root / part)], exclude=("request_key", keys or []))
+            parts.append(db.copy(sql("price_requests") if stats.repriced else "SELECT * FROM to_price", "requests"))
+        if stats.new_requests + stats.updated_requests:
+            db.execute("CREATE OR REPLACE TEMP VIEW to_price AS SELECT * FROM new_requests")
+            parts.append(db.copy(sql("price_requests"), "requests"))
+        db.compact("requests")
+        clock("write requests")
+
+        # --- events ---
+        db.stage("events", batch.staged_events)
+        clock("stage events")
+        db.execute(sql("merge_events"))
+        clock("merge events")
+        removed = db.removed("event_merge", "event_key")
+        stats.staged_events = db.scalar("SELECT count(*) FROM staged_events")
+        stats.new_events = db.keepers("event_merge", "staged_events", "new_events") - sum(
+            len(keys) for keys in removed.values()
+        )
+        parts = db.tables["events"]
+        for part in list(parts):
+            keys = removed.get(str(self.wh.root / part))
+            if keys is not None:
+                parts.remove(part)
+                db.parquet_view("part_kept", [str(self.wh.root / part)], exclude=("event_key", keys))
+                parts.append(db.copy("SELECT * FROM part_kept", "events"))
+        if db.scalar("SELECT count(*) FROM new_events"):
+            parts.append(db.copy("SELECT * FROM new_events", "events"))
+        db.compact("events")
+        clock("write events")
+
+        # --- prices, catalog, overrides copy, manifest ---
+        prices_rel = list(m["tables"].get("prices", []))
+        if prices_changed or not prices_rel:
+            prices_rel = [self._write_prices(rates)]
+        catalog = self.catalog
+        catalog.update(batch.catalog_updates)
+        cat_rel = self._new_file("catalog", "json")
+        (self.wh.root / cat_rel).write_text(json.dumps(catalog, sort_keys=True))
+        ov_rel = None
+        if overrides is not None:
+            ov_rel = self._new_file("overrides", "toml")
+            shutil.copyfile(overrides.path, self.wh.root / ov_rel)
+        rows = {t: db.row_count(t) for t in TABLE_NAMES}
+        db.close()
+        clock("write prices and catalog")
+
+        from taskcost.schemas import SCHEMA_VERSION
+
+        self._replace_manifest(
+            {
+                "format": FORMAT,
+                "schema_version": SCHEMA_VERSION,
+                "generation": self.generation,
+                "committed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "tables": {**db.tables, "prices": prices_rel},
+                "rows": rows,
+                "catalog": cat_rel,
+                "pricing": {
+                    "fingerprint": fingerprint,
+                    "overrides": ov_rel,
+                    "overrides_origin": overrides.path if overrides else None,
+                },
+            }
+        )
+        clock("commit manifest")
+        return stats
+
+    def _rates(self, db: _Db, overrides: Any, reprice_all: bool) -> tuple[Any, bool]:
+        """The price rows for every key the requests need; whether they changed."""
         import pyarrow as pa
 
         from taskcost import pricing, schemas
 
-        stats = CommitStats()
-        clock = _Clock(stats.timings)
-        root = self.wh.root
-        m = self.manifest or {"tables": {}}
-        tables: dict[str, list[str]] = {t: list(m["tables"].get(t, [])) for t in TABLE_NAMES}
-        fingerprint = pricing.fingerprint(overrides)
-        reprice_all = bool(self.manifest) and m.get("pricing", {}).get("fingerprint") != fingerprint
-        stats.repriced = reprice_all
-        seq = iter(range(1 << 30))
-
-        def new_path(table: str) -> str:
-            rel = f"data/{table}/{self.generation:06d}-{next(seq):04d}.parquet"
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            return rel
-
-        con = duckdb.connect()
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET preserve_insertion_order = false")
-        con.register("chunks", pa.Table.from_pylist(batch.chunks, schema=_chunk_schema()))
-
-        def parquet_view(name: str, files: list[str], table: str) -> None:
-            """Register Parquet files (with a `filename` column) as view `name`."""
-            if files:
-                con.read_parquet(files, filename=True).create_view(name, replace=True)
-            else:
-                empty = schemas.TABLES[table].empty_table().append_column("filename", pa.array([], pa.string()))
-                con.register(name, empty)
-
-        def existing(table: str) -> None:
-            parquet_view(f"existing_{table}", [str(root / p) for p in tables[table]], table)
-
-        def without(table: str, part: str, key: str, keys: list[str]) -> str:
-            """A view of one part minus the rows whose `key` is in `keys`."""
-            parquet_view("part_rows", [part], table)
-            con.register("removed_keys", pa.table({"k": pa.array(keys, pa.string())}))
-            con.execute(
-                "CREATE OR REPLACE TEMP VIEW part_kept AS SELECT * EXCLUDE (filename) FROM part_rows "
-                f"WHERE {key} NOT IN (SELECT k FROM removed_keys)"
-            )
-            return "part_kept"
-
-        def copy(query: str, params: dict[str, Any] | None, table: str) -> str:
-            rel = new_path(table)
-            cols = _select_list(schemas.TABLES[table])
-            con.execute(
-                f"COPY (SELECT {cols} FROM ({query}) ORDER BY ts) TO '{_quote(str(root / rel))}' "
-                "(FORMAT parquet, COMPRESSION zstd)",
-                params or {},
-            )
-            return rel
-
-        # --- requests: merge, price what is new (or everything, if prices changed) ---
-        existing("requests")
-        prices_rel = m["tables"].get("prices", [])
-        price_files = [str(root / p) for p in prices_rel]
-        if batch.staged_requests:
-            con.execute(sql("stage_requests"), {"files": batch.staged_requests})
-        else:
-            con.register("staged_requests", _empty_staged("requests"))
-        clock("stage requests")
-        con.execute(sql("merge_requests"))
-        clock("merge requests")
-        stats.staged_requests = con.execute("SELECT count(*) FROM staged_requests").fetchall()[0][0]
-        removed = con.execute(
-            "SELECT _part, list(request_key) FROM request_merge WHERE _part IS NOT NULL AND NOT _keep GROUP BY 1"
-        ).fetchall()
-        stats.new_requests = con.execute(
-            "SELECT count(*) FROM request_merge WHERE _part IS NULL AND _keep"
-        ).fetchall()[0][0] - sum(len(keys) for _, keys in removed)
-        stats.updated_requests = sum(len(keys) for _, keys in removed)
-
-        # price keys needed, and the price table to use
-        con.execute(
-            "CREATE OR REPLACE TEMP VIEW to_price AS "
-            "SELECT * EXCLUDE (_part, _class, _keep) FROM request_merge WHERE _part IS NULL AND _keep"
-        )
-        keys = {tuple(r) for r in con.execute(sql("price_keys")).fetchall()}
-        if price_files:
-            con.execute("CREATE OR REPLACE TEMP TABLE old_prices AS SELECT * FROM read_parquet($f)", {"f": price_files})
-        else:
-            con.register("old_prices", schemas.TABLES["prices"].empty_table())
+        db.execute("CREATE OR REPLACE TEMP VIEW to_price AS SELECT * FROM new_requests")
+        keys = {tuple(r) for r in db.execute(sql("price_keys")).fetchall()}
+        old_files = [str(self.wh.root / p) for p in (self.manifest or {"tables": {}})["tables"].get("prices", [])]
+        old = pa.concat_tables([_read_parquet(f) for f in old_files]) if old_files else schemas.TABLES["prices"].empty_table()
         old_keys = {
-            tuple(r)
-            for r in con.execute(
-                "SELECT DISTINCT provider, model, price_date, speed, service_tier FROM old_prices"
-            ).fetchall()
+            (r["provider"], r["model"], r["price_date"], r["speed"], r["service_tier"])
+            for r in old.select(["provider", "model", "price_date", "speed", "service_tier"]).to_pylist()
         }
         if reprice_all:
             wanted = sorted(keys | old_keys, key=_key_sort)
             rates = pricing.price_table([pricing.PriceKey(*k) for k in wanted], overrides)
         else:
             wanted = sorted(keys - old_keys, key=_key_sort)
-            rates = con.sql("SELECT * FROM old_prices").to_arrow_table()
+            rates = old.cast(schemas.TABLES["prices"])
             if wanted:
-                fresh = pricing.price_table([pricing.PriceKey(*k) for k in wanted], overrides)
-                rates = pa.concat_tables([rates.cast(fresh.schema), fresh])
-        con.register("price_rates", rates)
-        clock("look up prices")
-        stats.unpriced_keys = sorted(
-            {(r["matched_model"] or r["model"], r["unpriced_reason"]) for r in rates.to_pylist() if r["unpriced_reason"]},
-            key=str,
-        )
+                rates = pa.concat_tables([rates, pricing.price_table([pricing.PriceKey(*k) for k in wanted], overrides)])
+        db.con.register("price_rates", rates)
+        return rates, bool(wanted) or reprice_all
 
-        parts = tables["requests"]
-        new_parts: list[str] = []
-        for part, keys_removed in removed:
-            parts.remove(os.path.relpath(part, root))
-            kept = without("requests", part, "request_key", keys_removed)
-            con.execute(f"CREATE OR REPLACE TEMP VIEW to_price AS SELECT * FROM {kept}")
-            new_parts.append(copy(sql("price_requests") if reprice_all else "SELECT * FROM to_price", None, "requests"))
-        con.execute(
-            "CREATE OR REPLACE TEMP VIEW to_price AS "
-            "SELECT * EXCLUDE (_part, _class, _keep) FROM request_merge WHERE _part IS NULL AND _keep"
-        )
-        if con.execute("SELECT count(*) FROM to_price").fetchall()[0][0]:
-            new_parts.append(copy(sql("price_requests"), None, "requests"))
-        if reprice_all:
-            for rel in list(parts):
-                parts.remove(rel)
-                con.read_parquet([str(root / rel)]).create_view("to_price", replace=True)
-                new_parts.append(copy(sql("price_requests"), None, "requests"))
-        parts.extend(new_parts)
-        tables["requests"] = self._compact(con, parts, "requests", copy)
-        clock("write requests")
+    def _new_file(self, kind: str, ext: str) -> str:
+        rel = f"data/{kind}/{self.generation:06d}.{ext}"
+        (self.wh.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        return rel
 
-        # --- events ---
-        existing("events")
-        if batch.staged_events:
-            con.execute(sql("stage_events"), {"files": batch.staged_events})
-        else:
-            con.register("staged_events", _empty_staged("events"))
-        clock("stage events")
-        con.execute(sql("merge_events"))
-        clock("merge events")
-        stats.staged_events = con.execute("SELECT count(*) FROM staged_events").fetchall()[0][0]
-        removed_ev = con.execute(
-            "SELECT _part, list(event_key) FROM event_merge WHERE _part IS NOT NULL AND NOT _keep GROUP BY 1"
-        ).fetchall()
-        stats.new_events = con.execute(
-            "SELECT count(*) FROM event_merge WHERE _part IS NULL AND _keep"
-        ).fetchall()[0][0] - sum(len(k) for _, k in removed_ev)
-        parts = tables["events"]
-        for part, keys_removed in removed_ev:
-            parts.remove(os.path.relpath(part, root))
-            parts.append(copy(f"SELECT * FROM {without('events', part, 'event_key', keys_removed)}", None, "events"))
-        if con.execute("SELECT count(*) FROM event_merge WHERE _part IS NULL AND _keep").fetchall()[0][0]:
-            parts.append(
-                copy("SELECT * EXCLUDE (_part, _keep) FROM event_merge WHERE _part IS NULL AND _keep", None, "events")
-            )
-        tables["events"] = self._compact(con, parts, "events", copy)
-        clock("write events")
+    def _write_prices(self, rates: Any) -> str:
+        import pyarrow.parquet as pq
 
-        # --- prices, catalog, overrides copy ---
-        prices_out = prices_rel
-        if reprice_all or wanted or not prices_rel:
-            rel = f"data/prices/{self.generation:06d}.parquet"
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            import pyarrow.parquet as pq
+        from taskcost import schemas
 
-            pq.write_table(rates.cast(schemas.TABLES["prices"]), root / rel)
-            prices_out = [rel]
-        catalog = self.catalog
-        catalog.update(batch.catalog_updates)
-        cat_rel = f"data/catalog/{self.generation:06d}.json"
-        (root / cat_rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / cat_rel).write_text(json.dumps(catalog, sort_keys=True))
-        ov_rel = None
-        if overrides is not None:
-            ov_rel = f"data/overrides/{self.generation:06d}.toml"
-            (root / ov_rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(overrides.path, root / ov_rel)
-        counts = {
-            t: con.execute("SELECT count(*) FROM read_parquet($f)", {"f": [str(root / p) for p in tables[t]]}).fetchall()[0][0]
-            if tables[t]
-            else 0
-            for t in TABLE_NAMES
-        }
-        con.close()
-        clock("write prices and catalog")
+        rel = self._new_file("prices", "parquet")
+        pq.write_table(rates.cast(schemas.TABLES["prices"]), self.wh.root / rel)
+        return rel
 
-        from taskcost.schemas import SCHEMA_VERSION
-
-        manifest = {
-            "format": FORMAT,
-            "schema_version": SCHEMA_VERSION,
-            "generation": self.generation,
-            "committed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "tables": {**tables, "prices": prices_out},
-            "rows": counts,
-            "catalog": cat_rel,
-            "pricing": {
-                "fingerprint": fingerprint,
-                "overrides": ov_rel,
-                "overrides_origin": overrides.path if overrides else None,
-            },
-        }
+    def _replace_manifest(self, manifest: dict[str, Any]) -> None:
+        root = self.wh.root
         _failpoint("before_manifest")
         tmp = root / f"manifest.json.{secrets.token_hex(4)}.tmp"
         with open(tmp, "w") as f:
@@ -422,18 +376,120 @@ class Writer:
         _fsync_dir(root)
         self.manifest = manifest
         _collect_garbage(root, manifest)
-        clock("commit manifest")
-        return stats
 
-    def _compact(self, con: Any, parts: list[str], table: str, copy: Any) -> list[str]:
+
+class _Db:
+    """The DuckDB session of one commit, and the data files it writes."""
+
+    def __init__(self, root: Path, generation: int, tables: dict[str, list[str]]) -> None:
+        import duckdb
+
+        self.root, self.generation, self.tables = root, generation, tables
+        self.seq = 0
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET preserve_insertion_order = false")
+
+    def execute(self, query: str, params: dict[str, Any] | None = None) -> Any:
+        return self.con.execute(query, params or {})
+
+    def scalar(self, query: str) -> Any:
+        return self.con.execute(query).fetchall()[0][0]
+
+    def close(self) -> None:
+        self.con.close()
+
+    def register_chunks(self, chunks: list[dict[str, Any]]) -> None:
+        import pyarrow as pa
+
+        self.con.register("chunks", pa.Table.from_pylist(chunks, schema=_chunk_schema()))
+
+    def stage(self, table: str, files: list[str]) -> None:
+        """``staged_<table>`` from the workers' files; ``existing_<table>`` over the parts."""
+        if files:
+            self.execute(sql(f"stage_{table}"), {"files": files})
+        else:
+            self.con.register(f"staged_{table}_rows", _empty_staged(table))
+            self.execute(f"CREATE OR REPLACE TEMP TABLE staged_{table} AS SELECT * FROM staged_{table}_rows")
+        self.parquet_view(f"existing_{table}", [str(self.root / p) for p in self.tables[table]], table=table)
+
+    def parquet_view(
+        self, name: str, files: list[str], *, table: str | None = None, exclude: tuple[str, list[str]] | None = None
+    ) -> None:
+        """Register Parquet files as view ``name``: with their file name as ``filename``
+        (``table`` given, for merging), or without the rows whose ``exclude[0]`` column
+        is in ``exclude[1]``."""
+        import pyarrow as pa
+
+        from taskcost import schemas
+
+        if table is not None:
+            if files:
+                self.con.read_parquet(files, filename=True).create_view(name, replace=True)
+            else:
+                empty = schemas.TABLES[table].empty_table().append_column("filename", pa.array([], pa.string()))
+                self.con.register(name, empty)
+            return
+        self.con.read_parquet(files).create_view(f"{name}_all", replace=True)
+        column, keys = exclude or ("", [])
+        self.con.register(f"{name}_drop", pa.table({"k": pa.array(keys, pa.string())}))
+        self.execute(
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}_all "
+            f"WHERE {column or 'TRUE'} NOT IN (SELECT k FROM {name}_drop)"
+            if column
+            else f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}_all"
+        )
+
+    def removed(self, merge: str, key: str) -> dict[str, list[str]]:
+        """Existing rows that lost to better copies: part file -> keys."""
+        rows = self.execute(
+            f"SELECT _part, list({key}) FROM {merge} WHERE _part IS NOT NULL AND NOT _keep GROUP BY 1"
+        ).fetchall()
+        return {part: keys for part, keys in rows}
+
+    def keepers(self, merge: str, staged: str, view: str) -> int:
+        """Define ``view`` as the staged rows the merge keeps; return their number."""
+        self.execute(
+            f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {staged} "
+            f"WHERE rowid IN (SELECT _row FROM {merge} WHERE _part IS NULL AND _keep)"
+        )
+        return self.scalar(f"SELECT count(*) FROM {view}")
+
+    def copy(self, query: str, table: str) -> str:
+        """Write the rows of ``query`` as a new part of ``table``, in canonical column order."""
+        from taskcost import schemas
+
+        rel = f"data/{table}/{self.generation:06d}-{self.seq:04d}.parquet"
+        self.seq += 1
+        (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        order = " ORDER BY ts" if table == "requests" else ""
+        self.execute(
+            f"COPY (SELECT {_select_list(schemas.TABLES[table])} FROM ({query}){order}) "
+            f"TO '{_quote(str(self.root / rel))}' (FORMAT parquet, COMPRESSION zstd)"
+        )
+        return rel
+
+    def compact(self, table: str) -> None:
         """Merge small parts once there are too many, so reads stay one scan of few files."""
-        root = self.wh.root
-        small = [p for p in parts if (root / p).stat().st_size < SMALL_PART]
+        parts = self.tables[table]
+        small = [p for p in parts if (self.root / p).stat().st_size < SMALL_PART]
         if len(small) <= MAX_SMALL_PARTS:
-            return parts
-        con.read_parquet([str(root / p) for p in small]).create_view("small_parts", replace=True)
-        merged = copy("SELECT * FROM small_parts", None, table)
-        return [p for p in parts if p not in small] + [merged]
+            return
+        self.con.read_parquet([str(self.root / p) for p in small]).create_view("small_parts", replace=True)
+        merged = self.copy("SELECT * FROM small_parts", table)
+        self.tables[table] = [p for p in parts if p not in small] + [merged]
+
+    def row_count(self, table: str) -> int:
+        files = [str(self.root / p) for p in self.tables[table]]
+        if not files:
+            return 0
+        return self.execute("SELECT count(*) FROM read_parquet($f)", {"f": files}).fetchall()[0][0]
+
+
+def _read_parquet(path: str) -> Any:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path)
 
 
 class _Clock:
@@ -490,12 +546,7 @@ def _chunk_schema() -> Any:
 
 
 def _empty_staged(table: str) -> Any:
-    """An empty table shaped like staged rows after stage_*.sql (no cost columns yet)."""
-    import pyarrow as pa
-
+    """An empty table shaped like staged rows after stage_*.sql."""
     from taskcost import schemas
 
-    schema = schemas.TABLES[table]
-    drop = set(schemas.COMPUTED[table]) - {"line_no"}
-    fields = [f for f in schema if f.name not in drop]
-    return pa.schema(fields).empty_table()
+    return schemas.TABLES[table].empty_table()
