@@ -44,6 +44,8 @@ def _json_value(v: Any) -> Any:
         return _iso_utc(v)
     if isinstance(v, date):
         return v.isoformat()
+    if isinstance(v, list):
+        return [_json_value(x) for x in v]
     if isinstance(v, Decimal):
         return int(v) if v == v.to_integral_value() else float(v)
     if isinstance(v, float):
@@ -64,11 +66,21 @@ def write_json(table: pa.Table, out: IO[str], layout: Layout | None = None) -> N
     out.write("\n")
 
 
+def _csv_value(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return ";".join(str(_csv_value(x)) for x in v)
+    return _json_value(v)
+
+
 def write_csv(table: pa.Table, out: IO[str], layout: Layout | None = None) -> None:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(table.column_names)
     for row in table.to_pylist():
-        w.writerow(["" if v is None else _json_value(v) for v in row.values()])
+        w.writerow([_csv_value(v) for v in row.values()])
 
 
 def _cell(name: str, v: Any, row: dict[str, Any], layout: Layout) -> str:
@@ -76,7 +88,7 @@ def _cell(name: str, v: Any, row: dict[str, Any], layout: Layout) -> str:
         unpriced = row.get(layout.unpriced_column or "", 0) or 0
         if v is None:
             return "unpriced" if unpriced else "—"
-        text = f"${v:,.2f}"
+        text = f"${v:,.2f}" if v == 0 or abs(v) >= 0.005 else "<$0.01"
         return f"{text} +{unpriced:,} unpriced" if unpriced else text
     if v is None:
         return "—"
@@ -92,6 +104,8 @@ def _cell(name: str, v: Any, row: dict[str, Any], layout: Layout) -> str:
         return v.strftime("%Y-%m-%d %H:%M")
     if isinstance(v, date):
         return v.isoformat()
+    if isinstance(v, list):
+        return ", ".join(str(x) for x in v)
     return str(v)
 
 

@@ -48,7 +48,7 @@ SELECT
     any_value(git_branch ORDER BY requests DESC) AS git_branch,
     min(first_ts) AS first_activity,
     max(last_ts) AS last_activity,
-    string_agg(DISTINCT model, ', ' ORDER BY model) AS models,
+    list(DISTINCT model ORDER BY model) FILTER (WHERE model IS NOT NULL) AS models,
     CAST(sum(requests) AS BIGINT) AS requests,
     CAST(sum(subagent_requests) AS BIGINT) AS subagent_requests,
     CAST(sum(input_tokens) AS BIGINT) AS input_tokens,
