@@ -177,6 +177,7 @@ class CompactMetadata(Struct):
 
 class Attachment(Struct):
     type: str | None = None
+    commandMode: str | None = None
     prompt: Raw = Raw(b"null")
 
 
@@ -597,10 +598,18 @@ class _ChunkParser:
         )
 
     def queued(self, ln: Line, i: int) -> None:
+        """A prompt queued while the agent worked; background task notifications are
+        queued the same way (``commandMode: task-notification``) and are not typed."""
         if not self.usable(ln, i):
             return
         assert ln.attachment is not None
         text = _raw_text(ln.attachment.prompt).strip()
+        mode = ln.attachment.commandMode
+        injected = next((d for p, d in INJECTED_PREFIXES if text.startswith(p)), None)
+        if injected or mode not in (None, "prompt"):
+            detail = injected or ("task_notification" if mode == "task-notification" else f"queued:{mode}")
+            self.event(ln, i, "meta_user", ln.uuid, detail=detail)
+            return
         self.event(ln, i, "queued_prompt", ln.uuid, preview=text[:PREVIEW_CHARS])
 
 

@@ -13,7 +13,7 @@ a slash command): logs hold prompts and code, the warehouse holds counts.
 | `command` | a slash command the user ran (`detail` = command name) |
 | `queued_prompt` | a prompt typed while the agent was working; it steers the running task |
 | `agent_prompt` | the dispatch prompt that starts a subagent (sidechain) conversation |
-| `meta_user` | injected user content, not typed: `detail` = `is_meta`, `local_command_output`, `task_notification`, `compact_summary`, `hook`, `system_reminder` or `origin:<kind>` |
+| `meta_user` | injected user content, not typed: `detail` = `is_meta`, `local_command_output`, `task_notification` (also when queued), `compact_summary`, `hook`, `system_reminder`, `origin:<kind>` or `queued:<mode>` |
 | `tool_call` | the model called a tool (`tool_name`, `tool_use_id`, `message_id`) |
 | `tool_result` | a tool returned (`tool_use_id`, `is_error`) |
 | `tool_rejection` | the user refused a tool call (`tool_use_id`) |
