@@ -58,7 +58,7 @@ import re
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # ---------------------------------------------------------------------------
 # constants
@@ -80,7 +80,7 @@ B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 HEX = "0123456789abcdef"
 
 MANIFEST = "benchmark-manifest.json"
-SECONDS_PER_BYTE = 0.017   # measured: a session's natural time span per byte written
+SECONDS_PER_BYTE = 0.017  # measured: a session's natural time span per byte written
 
 INTERRUPT_TOOL_TEXT = (
     "The user doesn't want to proceed with this tool use. The tool use was rejected "
@@ -92,43 +92,27 @@ COMPACT_PREFIX = (
     "context. The summary below covers the earlier portion of the conversation.\n\n"
 )
 
-WORDS = (
-    "the a to of and in is for that with on this it be as are we by from at or an not "
-    "should can will function value file test data error config request response user "
-    "model token cache session project parser report daily cost table column row index "
-    "query schema update build check run fix add remove refactor handle return type "
-    "string number list map object async await import export module package version "
-    "release branch commit merge deploy server client api endpoint route handler service "
-    "database migration field record batch stream buffer chunk line path directory "
-    "output input option flag default timeout retry limit size count total sum average "
-    "warehouse parquet ingest dedupe incremental partition timestamp timezone date "
-    "because however then also still only just already first next last each every "
-    "looks like seems works fails passes expected actual missing wrong correct now "
-    "let me look at the implementation see how it handles edge cases"
-).split()
+WORDS = ["the", "a", "to", "of", "and", "in", "is", "for", "that", "with", "on", "this", "it", "be", "as", "are", "we", "by", "from", "at", "or", "an", "not", "should", "can", "will", "function", "value", "file", "test", "data", "error", "config", "request", "response", "user", "model", "token", "cache", "session", "project", "parser", "report", "daily", "cost", "table", "column", "row", "index", "query", "schema", "update", "build", "check", "run", "fix", "add", "remove", "refactor", "handle", "return", "type", "string", "number", "list", "map", "object", "async", "await", "import", "export", "module", "package", "version", "release", "branch", "commit", "merge", "deploy", "server", "client", "api", "endpoint", "route", "handler", "service", "database", "migration", "field", "record", "batch", "stream", "buffer", "chunk", "line", "path", "directory", "output", "input", "option", "flag", "default", "timeout", "retry", "limit", "size", "count", "total", "sum", "average", "warehouse", "parquet", "ingest", "dedupe", "incremental", "partition", "timestamp", "timezone", "date", "because", "however", "then", "also", "still", "only", "just", "already", "first", "next", "last", "each", "every", "looks", "like", "seems", "works", "fails", "passes", "expected", "actual", "missing", "wrong", "correct", "now", "let", "me", "look", "at", "the", "implementation", "see", "how", "it", "handles", "edge", "cases"]
 WORDS_UNI = ["café", "naïve", "→", "—", "✓", "…", "façade", "über", "日本語", "résumé"]
 
-IDENT = (
-    "load parse read write emit flush open close scan walk split join merge group sort "
-    "filter fetch build render format compute resolve normalize validate encode decode "
-    "record entry event usage price rate cost total count state cache index key item "
-    "node tree path file line block chunk batch frame window bucket row col day model"
-).split()
+IDENT = ["load", "parse", "read", "write", "emit", "flush", "open", "close", "scan", "walk", "split", "join", "merge", "group", "sort", "filter", "fetch", "build", "render", "format", "compute", "resolve", "normalize", "validate", "encode", "decode", "record", "entry", "event", "usage", "price", "rate", "cost", "total", "count", "state", "cache", "index", "key", "item", "node", "tree", "path", "file", "line", "block", "chunk", "batch", "frame", "window", "bucket", "row", "col", "day", "model"]
 
-PROJECT_NAMES = (
-    "api-gateway billing-service web-dashboard mobile-app data-pipeline infra-terraform "
-    "docs-site auth-service ml-experiments cli-tools search-indexer payments-core "
-    "notification-hub analytics-etl design-system game-engine chat-bot k8s-operator "
-    "pdf-renderer recommender"
-).split()
+PROJECT_NAMES = ["api-gateway", "billing-service", "web-dashboard", "mobile-app", "data-pipeline", "infra-terraform", "docs-site", "auth-service", "ml-experiments", "cli-tools", "search-indexer", "payments-core", "notification-hub", "analytics-etl", "design-system", "game-engine", "chat-bot", "k8s-operator", "pdf-renderer", "recommender"]
 USERS = ["alice", "bob", "dev", "mkim", "jsmith", "lena"]
 BRANCHES = ["main", "main", "main", "develop", "HEAD", "feature/ingest", "fix/cache-ttl", ""]
 EXTS = [".py", ".ts", ".tsx", ".rs", ".go", ".md", ".json", ".sql", ".yaml", ".js"]
 DIRS = ["src", "src/lib", "src/api", "tests", "app", "pkg/core", "scripts", "docs", "internal"]
 
 TOOL_WEIGHTS = [
-    ("Read", 30), ("Bash", 28), ("Edit", 14), ("Grep", 7), ("Glob", 4), ("Write", 5),
-    ("TodoWrite", 5), ("WebFetch", 2), ("Agent", 0.6),
+    ("Read", 30),
+    ("Bash", 28),
+    ("Edit", 14),
+    ("Grep", 7),
+    ("Glob", 4),
+    ("Write", 5),
+    ("TodoWrite", 5),
+    ("WebFetch", 2),
+    ("Agent", 0.6),
 ]
 
 
@@ -138,8 +122,17 @@ def parse_size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"bad size: {text!r}")
     num = float(m.group(1))
     unit = (m.group(2) or "").lower().rstrip("b")
-    mult = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
-            "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}[unit]
+    mult = {
+        "": 1,
+        "k": 10**3,
+        "m": 10**6,
+        "g": 10**9,
+        "t": 10**12,
+        "ki": 2**10,
+        "mi": 2**20,
+        "gi": 2**30,
+        "ti": 2**40,
+    }[unit]
     return int(num * mult)
 
 
@@ -158,8 +151,9 @@ def fmt_ts(t: float) -> str:
 
 
 def parse_ts(text: str) -> float:
-    return datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(
-        tzinfo=timezone.utc).timestamp() + (int(text[20:23]) / 1000 if len(text) > 22 else 0)
+    return datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp() + (
+        int(text[20:23]) / 1000 if len(text) > 22 else 0
+    )
 
 
 DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -167,6 +161,7 @@ DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 # ---------------------------------------------------------------------------
 # text pools (built once; slices of them are used as file contents, outputs, ...)
+
 
 class Pools:
     def __init__(self, seed: int):
@@ -212,15 +207,17 @@ class Pools:
                 indent = min(indent + 4, 16)
                 continue
             elif k < 0.35:
-                ln = f"return {a}_{b}({c}, key=\"{r.choice(IDENT)}\")"
+                ln = f'return {a}_{b}({c}, key="{r.choice(IDENT)}")'
                 indent = max(4, indent - 4)
             elif k < 0.45:
                 ln = f"# {r.choice(words)} {r.choice(words)} {r.choice(words)} {r.choice(IDENT)}"
             elif k < 0.55:
-                ln = (f"{a}_{b} = {{\"{c}\": {r.randint(0, 99999)}, \"{r.choice(IDENT)}\": "
-                      f"'{r.choice(words)}\\t{r.choice(IDENT)}'}}")
+                ln = (
+                    f'{a}_{b} = {{"{c}": {r.randint(0, 99999)}, "{r.choice(IDENT)}": '
+                    f"'{r.choice(words)}\\t{r.choice(IDENT)}'}}"
+                )
             elif k < 0.62:
-                ln = f"raise ValueError(f\"{r.choice(words)} {{{a}!r}} {r.choice(words)} {b}\")"
+                ln = f'raise ValueError(f"{r.choice(words)} {{{a}!r}} {r.choice(words)} {b}")'
             else:
                 ln = f"{a} = {b}.{c}_{r.choice(IDENT)}({r.choice(IDENT)}, {r.randint(0, 999)})"
             lines.append(" " * indent + ln)
@@ -232,16 +229,22 @@ class Pools:
         while size < 1_000_000:
             k = r.random()
             if k < 0.3:
-                ln = (f"tests/test_{r.choice(IDENT)}.py::test_{r.choice(IDENT)}_{r.choice(IDENT)} "
-                      + r.choice(["PASSED", "PASSED", "PASSED", "FAILED", "SKIPPED"])
-                      + f" [{r.randint(0, 100):3d}%]")
+                ln = (
+                    f"tests/test_{r.choice(IDENT)}.py::test_{r.choice(IDENT)}_{r.choice(IDENT)} "
+                    + r.choice(["PASSED", "PASSED", "PASSED", "FAILED", "SKIPPED"])
+                    + f" [{r.randint(0, 100):3d}%]"
+                )
             elif k < 0.5:
-                ln = (f"{r.choice(DIRS)}/{r.choice(IDENT)}_{r.choice(IDENT)}{r.choice(EXTS)}:"
-                      f"{r.randint(1, 900)}:{r.randint(1, 80)}: {r.choice(words)} {r.choice(IDENT)}")
+                ln = (
+                    f"{r.choice(DIRS)}/{r.choice(IDENT)}_{r.choice(IDENT)}{r.choice(EXTS)}:"
+                    f"{r.randint(1, 900)}:{r.randint(1, 80)}: {r.choice(words)} {r.choice(IDENT)}"
+                )
             elif k < 0.6:
-                ln = (f"-rw-r--r--  1 {r.choice(USERS)} staff {r.randint(10, 99999):>7} "
-                      f"Jun {r.randint(1, 30):2d} {r.randint(0, 23):02d}:{r.randint(0, 59):02d} "
-                      f"{r.choice(IDENT)}{r.choice(EXTS)}")
+                ln = (
+                    f"-rw-r--r--  1 {r.choice(USERS)} staff {r.randint(10, 99999):>7} "
+                    f"Jun {r.randint(1, 30):2d} {r.randint(0, 23):02d}:{r.randint(0, 59):02d} "
+                    f"{r.choice(IDENT)}{r.choice(EXTS)}"
+                )
             elif k < 0.7:
                 ln = f"{''.join(r.choices(HEX, k=7))} {' '.join(r.choices(words, k=r.randint(3, 9)))}"
             else:
@@ -264,7 +267,7 @@ class Pools:
             nl = pool.find("\n", start, start + 200)
             if nl != -1 and nl + 1 + n <= len(pool):
                 start = nl + 1
-        return pool[start:start + n]
+        return pool[start : start + n]
 
     def prose_text(self, rng, n):
         if n <= 0:
@@ -275,7 +278,7 @@ class Pools:
         sp = self.prose.find(" ", start, start + 40)
         if sp != -1 and sp + 1 + n <= len(self.prose):
             start = sp + 1
-        return self.prose[start:start + n].strip() or "ok"
+        return self.prose[start : start + n].strip() or "ok"
 
     def code_text(self, rng, n):
         return self._slice(self.code, rng, n, True)
@@ -289,6 +292,7 @@ class Pools:
 
 # ---------------------------------------------------------------------------
 
+
 class Stats:
     """Global counters + ground truth of deduplicated usage."""
 
@@ -297,9 +301,9 @@ class Stats:
         self.subagent_files = 0
         self.bytes = 0
         self.lines = 0
-        self.responses = 0          # unique real responses (non-synthetic)
-        self.synthetic = 0          # <synthetic> API error lines
-        self.replayed = 0           # responses copied into a resumed session
+        self.responses = 0  # unique real responses (non-synthetic)
+        self.synthetic = 0  # <synthetic> API error lines
+        self.replayed = 0  # responses copied into a resumed session
         self.big_lines = 0
         self.compactions = 0
         self.tokens = collections.Counter()
@@ -329,13 +333,31 @@ def lognormal_int(rng, median, sigma, lo, hi):
 class Session:
     """Writes the lines of one session (or subagent) file, keeping conversation state."""
 
-    def __init__(self, gen: "Generator", path: str, *, session_id: str, cwd: str, version: str,
-                 branch: str, entrypoint: str, model: str, cache_mode: str, clock: float,
-                 byte_budget: int | None = None, line_budget: int | None = None,
-                 is_sidechain: bool = False, agent_id: str | None = None,
-                 parent_uuid: str | None = None, ctx: int | None = None,
-                 slug: str | None = None, allow_agents: bool = True, allow_huge: bool = True,
-                 record_tail: collections.deque | None = None, append: bool = False):
+    def __init__(
+        self,
+        gen: Generator,
+        path: str,
+        *,
+        session_id: str,
+        cwd: str,
+        version: str,
+        branch: str,
+        entrypoint: str,
+        model: str,
+        cache_mode: str,
+        clock: float,
+        byte_budget: int | None = None,
+        line_budget: int | None = None,
+        is_sidechain: bool = False,
+        agent_id: str | None = None,
+        parent_uuid: str | None = None,
+        ctx: int | None = None,
+        slug: str | None = None,
+        allow_agents: bool = True,
+        allow_huge: bool = True,
+        record_tail: collections.deque | None = None,
+        append: bool = False,
+    ):
         self.g = gen
         self.rng = gen.rng
         self.path = path
@@ -346,16 +368,16 @@ class Session:
         self.branch = branch
         self.entrypoint = entrypoint
         self.model = model
-        self.cache_mode = cache_mode          # "1h", "5m" or "mixed"
+        self.cache_mode = cache_mode  # "1h", "5m" or "mixed"
         self.clock = clock
         self.byte_budget = byte_budget
         self.line_budget = line_budget
         self.is_sidechain = is_sidechain
         self.agent_id = agent_id
         self.parent = parent_uuid
-        self.base_ctx = self.rng.randint(14_000, 22_000)   # system prompt + tools
-        self.ctx = ctx if ctx is not None else 0          # tokens in the cached prefix
-        self.pending = 0                                  # new tokens since last call
+        self.base_ctx = self.rng.randint(14_000, 22_000)  # system prompt + tools
+        self.ctx = ctx if ctx is not None else 0  # tokens in the cached prefix
+        self.pending = 0  # new tokens since last call
         self.last_call = clock
         self.compact_at = self.rng.randint(150_000, 185_000)
         self.slug = slug
@@ -446,8 +468,15 @@ class Session:
         return f"{self.cwd}/{r.choice(DIRS)}/{r.choice(IDENT)}_{r.choice(IDENT)}{r.choice(EXTS)}"
 
     # -- line kinds ------------------------------------------------------------
-    def user_line(self, content, *, extra: dict | None = None, tool_result: dict | None = None,
-                  source_uuid: str | None = None, prompt: bool = False) -> str:
+    def user_line(
+        self,
+        content,
+        *,
+        extra: dict | None = None,
+        tool_result: dict | None = None,
+        source_uuid: str | None = None,
+        prompt: bool = False,
+    ) -> str:
         uid = self.uid()
         d = self.envelope(self.parent)
         if self.prompt_id and not self.is_sidechain:
@@ -470,8 +499,7 @@ class Session:
 
     def system_line(self, subtype: str, fields: dict, parent="__cur__"):
         uid = self.uid()
-        d = {"parentUuid": self.parent if parent == "__cur__" else parent,
-             "isSidechain": self.is_sidechain}
+        d = {"parentUuid": self.parent if parent == "__cur__" else parent, "isSidechain": self.is_sidechain}
         if self.agent_id:
             d["agentId"] = self.agent_id
         d["type"] = "system"
@@ -499,11 +527,21 @@ class Session:
     def progress_line(self, event: str):
         uid = self.uid()
         tid = self.uid()
-        d = {"parentUuid": self.parent, "isSidechain": self.is_sidechain, "type": "progress",
-             "data": {"type": "hook_progress", "hookEvent": event,
-                      "hookName": f"{event}:{self.rng.choice(['startup', 'lint', 'format', 'notify'])}",
-                      "command": f"{self.cwd}/.claude/hooks/{self.rng.choice(IDENT)}.sh"},
-             "parentToolUseID": tid, "toolUseID": tid, "timestamp": fmt_ts(self.clock), "uuid": uid}
+        d = {
+            "parentUuid": self.parent,
+            "isSidechain": self.is_sidechain,
+            "type": "progress",
+            "data": {
+                "type": "hook_progress",
+                "hookEvent": event,
+                "hookName": f"{event}:{self.rng.choice(['startup', 'lint', 'format', 'notify'])}",
+                "command": f"{self.cwd}/.claude/hooks/{self.rng.choice(IDENT)}.sh",
+            },
+            "parentToolUseID": tid,
+            "toolUseID": tid,
+            "timestamp": fmt_ts(self.clock),
+            "uuid": uid,
+        }
         self.tail_fields(d)
         self.emit(d)
 
@@ -545,11 +583,16 @@ class Session:
             "service_tier": "standard",
             "cache_creation": {"ephemeral_1h_input_tokens": c1, "ephemeral_5m_input_tokens": c5},
             "inference_geo": "not_available",
-            "iterations": [{"input_tokens": inp, "output_tokens": output,
-                            "cache_read_input_tokens": read, "cache_creation_input_tokens": create,
-                            "cache_creation": {"ephemeral_5m_input_tokens": c5,
-                                               "ephemeral_1h_input_tokens": c1},
-                            "type": "message"}],
+            "iterations": [
+                {
+                    "input_tokens": inp,
+                    "output_tokens": output,
+                    "cache_read_input_tokens": read,
+                    "cache_creation_input_tokens": create,
+                    "cache_creation": {"ephemeral_5m_input_tokens": c5, "ephemeral_1h_input_tokens": c1},
+                    "type": "message",
+                }
+            ],
             "speed": "standard",
         }
         return u
@@ -559,7 +602,7 @@ class Session:
         names = [n for n, _ in TOOL_WEIGHTS]
         weights = [w for _, w in TOOL_WEIGHTS]
         if self.g.force_agent and self.allow_agents:
-            self.g.force_agent = False        # one early subagent so small corpora have haiku
+            self.g.force_agent = False  # one early subagent so small corpora have haiku
             return "Agent"
         while True:
             t = self.rng.choices(names, weights)[0]
@@ -576,67 +619,104 @@ class Session:
                 d["limit"] = r.choice([100, 200, 400])
             return d
         if name == "Bash":
-            cmd = r.choice([
-                f"pytest -q tests/test_{r.choice(IDENT)}.py", "git status --short",
-                f"rg -n '{r.choice(IDENT)}' {r.choice(DIRS)}", "npm run build 2>&1 | tail -50",
-                f"ls -la {r.choice(DIRS)}", "git diff --stat", "cargo test 2>&1 | tail -80",
-                f"python -m {r.choice(IDENT)} --help", "git log --oneline -20",
-            ])
+            cmd = r.choice(
+                [
+                    f"pytest -q tests/test_{r.choice(IDENT)}.py",
+                    "git status --short",
+                    f"rg -n '{r.choice(IDENT)}' {r.choice(DIRS)}",
+                    "npm run build 2>&1 | tail -50",
+                    f"ls -la {r.choice(DIRS)}",
+                    "git diff --stat",
+                    "cargo test 2>&1 | tail -80",
+                    f"python -m {r.choice(IDENT)} --help",
+                    "git log --oneline -20",
+                ]
+            )
             return {"command": cmd, "description": P.prose_text(r, r.randint(20, 70))}
         if name == "Edit":
             old = P.code_text(r, r.randint(40, 600))
             new = P.code_text(r, r.randint(40, 900))
-            return {"replace_all": False, "file_path": self.rand_path(),
-                    "old_string": old, "new_string": new}
+            return {"replace_all": False, "file_path": self.rand_path(), "old_string": old, "new_string": new}
         if name == "Write":
-            return {"file_path": self.rand_path(),
-                    "content": P.code_text(r, lognormal_int(r, 3500, 0.8, 300, 16000))}
+            return {
+                "file_path": self.rand_path(),
+                "content": P.code_text(r, lognormal_int(r, 3500, 0.8, 300, 16000)),
+            }
         if name == "Grep":
-            return {"pattern": f"{r.choice(IDENT)}_{r.choice(IDENT)}", "path": self.cwd,
-                    "output_mode": r.choice(["content", "files_with_matches"]), "-n": True}
+            return {
+                "pattern": f"{r.choice(IDENT)}_{r.choice(IDENT)}",
+                "path": self.cwd,
+                "output_mode": r.choice(["content", "files_with_matches"]),
+                "-n": True,
+            }
         if name == "Glob":
             return {"pattern": f"**/*{r.choice(EXTS)}"}
         if name == "TodoWrite":
-            return {"todos": [{"content": P.prose_text(r, r.randint(20, 80)),
-                               "status": r.choice(["pending", "in_progress", "completed"]),
-                               "activeForm": P.prose_text(r, r.randint(20, 60))}
-                              for _ in range(r.randint(2, 8))]}
+            return {
+                "todos": [
+                    {
+                        "content": P.prose_text(r, r.randint(20, 80)),
+                        "status": r.choice(["pending", "in_progress", "completed"]),
+                        "activeForm": P.prose_text(r, r.randint(20, 60)),
+                    }
+                    for _ in range(r.randint(2, 8))
+                ]
+            }
         if name == "WebFetch":
-            return {"url": f"https://docs.example.com/{r.choice(IDENT)}/{r.choice(IDENT)}",
-                    "prompt": P.prose_text(r, r.randint(40, 200))}
+            return {
+                "url": f"https://docs.example.com/{r.choice(IDENT)}/{r.choice(IDENT)}",
+                "prompt": P.prose_text(r, r.randint(40, 200)),
+            }
         if name == "Agent":
-            return {"description": P.prose_text(r, r.randint(15, 40)),
-                    "prompt": P.prose_text(r, lognormal_int(r, 900, 0.6, 200, 5000)),
-                    "subagent_type": r.choice(["general-purpose", "Explore", "Plan"])}
+            return {
+                "description": P.prose_text(r, r.randint(15, 40)),
+                "prompt": P.prose_text(r, lognormal_int(r, 900, 0.6, 200, 5000)),
+                "subagent_type": r.choice(["general-purpose", "Explore", "Plan"]),
+            }
         return {}
 
     def tool_result(self, name: str, inp: dict, tool_id: str):
         """Return (content, toolUseResult, model_visible_tokens)."""
         r, P = self.rng, self.g.pools
         rem = self.remaining_bytes()
-        huge = (self.allow_huge and rem > 1_000_000 and r.random() < self.g.huge_p)
+        huge = self.allow_huge and rem > 1_000_000 and r.random() < self.g.huge_p
         if huge and name in ("Read", "Edit", "Bash"):
             self.g.stats.big_lines += 1
             n = lognormal_int(r, 450_000, 0.7, 200_000, 2_000_000)
             n = min(n, max(200_000, rem // 3))
             if r.random() < 0.45:
                 data = P.b64_text(r, n // 2)
-                content = [{"type": "image", "source": {"type": "base64", "media_type": "image/png",
-                                                        "data": data}}]
-                tur = {"type": "image", "file": {"base64": data, "type": "image/png",
-                                                 "originalSize": len(data) * 3 // 4,
-                                                 "dimensions": {"originalWidth": 2880,
-                                                                "originalHeight": 1800,
-                                                                "displayWidth": 1440,
-                                                                "displayHeight": 900}}}
+                content = [
+                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": data}}
+                ]
+                tur = {
+                    "type": "image",
+                    "file": {
+                        "base64": data,
+                        "type": "image/png",
+                        "originalSize": len(data) * 3 // 4,
+                        "dimensions": {
+                            "originalWidth": 2880,
+                            "originalHeight": 1800,
+                            "displayWidth": 1440,
+                            "displayHeight": 900,
+                        },
+                    },
+                }
                 return content, tur, r.randint(1200, 1800)
             # Edit of a huge generated file (lockfile, snapshot, fixture)
             orig = P.code_text(r, n)
             fp = self.rand_path()
             content = f"The file {fp} has been updated successfully."
-            tur = {"filePath": fp, "oldString": inp.get("old_string", "x"),
-                   "newString": inp.get("new_string", "y"), "originalFile": orig,
-                   "structuredPatch": [self.patch()], "userModified": False, "replaceAll": False}
+            tur = {
+                "filePath": fp,
+                "oldString": inp.get("old_string", "x"),
+                "newString": inp.get("new_string", "y"),
+                "originalFile": orig,
+                "structuredPatch": [self.patch()],
+                "userModified": False,
+                "replaceAll": False,
+            }
             return content, tur, 60
         if name == "Read":
             n = lognormal_int(r, 3200, 0.9, 2000, 40000)
@@ -646,9 +726,16 @@ class Session:
                 lines.pop()
             start = inp.get("offset", 1)
             numbered = "\n".join(f"{i:>6}\t{ln}" for i, ln in enumerate(lines, start))
-            tur = {"type": "text", "file": {"filePath": inp["file_path"], "content": body,
-                                            "numLines": len(lines), "startLine": start,
-                                            "totalLines": start - 1 + len(lines) + r.randint(0, 400)}}
+            tur = {
+                "type": "text",
+                "file": {
+                    "filePath": inp["file_path"],
+                    "content": body,
+                    "numLines": len(lines),
+                    "startLine": start,
+                    "totalLines": start - 1 + len(lines) + r.randint(0, 400),
+                },
+            }
             return numbered, tur, min(25000, len(numbered) // 4)
         if name == "Bash":
             if r.random() < 0.03:
@@ -657,8 +744,13 @@ class Session:
                 n = lognormal_int(r, 350, 1.4, 0, 30000)
             out = P.shell_text(r, n).rstrip("\n")
             interrupted = False
-            tur = {"stdout": out, "stderr": "", "interrupted": interrupted, "isImage": False,
-                   "noOutputExpected": False}
+            tur = {
+                "stdout": out,
+                "stderr": "",
+                "interrupted": interrupted,
+                "isImage": False,
+                "noOutputExpected": False,
+            }
             return out, tur, min(25000, len(out) // 4 + 10)
         if name == "Edit":
             fp = inp["file_path"]
@@ -666,41 +758,69 @@ class Session:
             content = f"The file {fp} has been updated successfully."
             if fp not in self.tracked_files:
                 self.tracked_files.append(fp)
-            tur = {"filePath": fp, "oldString": inp["old_string"], "newString": inp["new_string"],
-                   "originalFile": orig, "structuredPatch": [self.patch()],
-                   "userModified": False, "replaceAll": False}
+            tur = {
+                "filePath": fp,
+                "oldString": inp["old_string"],
+                "newString": inp["new_string"],
+                "originalFile": orig,
+                "structuredPatch": [self.patch()],
+                "userModified": False,
+                "replaceAll": False,
+            }
             return content, tur, 40
         if name == "Write":
             fp = inp["file_path"]
             if fp not in self.tracked_files:
                 self.tracked_files.append(fp)
             content = f"File created successfully at: {fp}"
-            tur = {"type": "create", "filePath": fp, "content": inp["content"],
-                   "structuredPatch": [], "originalFile": None, "userModified": False}
+            tur = {
+                "type": "create",
+                "filePath": fp,
+                "content": inp["content"],
+                "structuredPatch": [],
+                "originalFile": None,
+                "userModified": False,
+            }
             return content, tur, 30
         if name in ("Grep", "Glob"):
             k = lognormal_int(r, 12, 1.0, 0, 250)
             files = [self.rand_path() for _ in range(k)]
             if name == "Grep" and inp.get("output_mode") == "content":
                 out = P.shell_text(r, lognormal_int(r, 1500, 1.0, 50, 20000)).rstrip("\n")
-                tur = {"mode": "content", "numFiles": k, "filenames": [], "content": out,
-                       "numLines": out.count("\n") + 1}
+                tur = {
+                    "mode": "content",
+                    "numFiles": k,
+                    "filenames": [],
+                    "content": out,
+                    "numLines": out.count("\n") + 1,
+                }
                 return out, tur, len(out) // 4 + 5
             out = "\n".join(files) if files else "No files found"
             if name == "Grep":
                 tur = {"mode": "files_with_matches", "filenames": files, "numFiles": k}
                 return f"Found {k} files\n{out}", tur, len(out) // 4 + 5
-            tur = {"filenames": files, "durationMs": r.randint(3, 300), "numFiles": k,
-                   "truncated": k >= 100}
+            tur = {"filenames": files, "durationMs": r.randint(3, 300), "numFiles": k, "truncated": k >= 100}
             return out, tur, len(out) // 4 + 5
         if name == "TodoWrite":
             tur = {"oldTodos": [], "newTodos": inp["todos"]}
-            return ("Todos have been modified successfully. Ensure that you continue to use the "
-                    "todo list to track your progress."), tur, 40
+            return (
+                (
+                    "Todos have been modified successfully. Ensure that you continue to use the "
+                    "todo list to track your progress."
+                ),
+                tur,
+                40,
+            )
         if name == "WebFetch":
             res = P.prose_text(r, lognormal_int(r, 2500, 0.7, 300, 12000))
-            tur = {"bytes": r.randint(20000, 400000), "code": 200, "codeText": "OK",
-                   "result": res, "durationMs": r.randint(300, 9000), "url": inp["url"]}
+            tur = {
+                "bytes": r.randint(20000, 400000),
+                "code": 200,
+                "codeText": "OK",
+                "result": res,
+                "durationMs": r.randint(300, 9000),
+                "url": inp["url"],
+            }
             return res, tur, len(res) // 4
         return "ok", {"success": True}, 5
 
@@ -709,34 +829,57 @@ class Session:
         start = r.randint(1, 500)
         n = r.randint(3, 30)
         lines = [(r.choice(" +-") + ln) for ln in P.code_text(r, n * 40).split("\n")[:n]]
-        return {"oldStart": start, "oldLines": n - 2, "newStart": start, "newLines": n,
-                "lines": lines}
+        return {"oldStart": start, "oldLines": n - 2, "newStart": start, "newLines": n, "lines": lines}
 
     # -- responses -------------------------------------------------------------
     def synthetic_error(self):
         r = self.rng
-        status, err = r.choice([(500, "server_error"), (529, "server_error"),
-                                (429, "rate_limit"), (500, "server_error")])
-        text = (f"API Error: {status} {{\"type\":\"error\",\"error\":{{\"type\":\"api_error\","
-                f"\"message\":\"Internal server error\"}},\"request_id\":\"{self.req_id()}\"}}")
+        status, err = r.choice(
+            [(500, "server_error"), (529, "server_error"), (429, "rate_limit"), (500, "server_error")]
+        )
+        text = (
+            f'API Error: {status} {{"type":"error","error":{{"type":"api_error",'
+            f'"message":"Internal server error"}},"request_id":"{self.req_id()}"}}'
+        )
         uid = self.uid()
         d = {"parentUuid": self.parent, "isSidechain": self.is_sidechain}
         if self.agent_id:
             d["agentId"] = self.agent_id
-        d.update({"type": "assistant", "uuid": uid, "timestamp": fmt_ts(self.clock),
-                  "message": {"id": self.uid(), "container": None, "model": "<synthetic>",
-                              "role": "assistant", "stop_details": None, "stop_reason": "stop_sequence",
-                              "stop_sequence": "", "type": "message",
-                              "usage": {"input_tokens": 0, "output_tokens": 0,
-                                        "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
-                                        "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0},
-                                        "service_tier": None,
-                                        "cache_creation": {"ephemeral_1h_input_tokens": 0,
-                                                           "ephemeral_5m_input_tokens": 0},
-                                        "inference_geo": None, "iterations": None, "speed": None},
-                              "content": [{"type": "text", "text": text}], "context_management": None},
-                  "requestId": self.req_id(), "error": err, "isApiErrorMessage": True,
-                  "apiErrorStatus": status})
+        d.update(
+            {
+                "type": "assistant",
+                "uuid": uid,
+                "timestamp": fmt_ts(self.clock),
+                "message": {
+                    "id": self.uid(),
+                    "container": None,
+                    "model": "<synthetic>",
+                    "role": "assistant",
+                    "stop_details": None,
+                    "stop_reason": "stop_sequence",
+                    "stop_sequence": "",
+                    "type": "message",
+                    "usage": {
+                        "input_tokens": 0,
+                        "output_tokens": 0,
+                        "cache_creation_input_tokens": 0,
+                        "cache_read_input_tokens": 0,
+                        "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0},
+                        "service_tier": None,
+                        "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
+                        "inference_geo": None,
+                        "iterations": None,
+                        "speed": None,
+                    },
+                    "content": [{"type": "text", "text": text}],
+                    "context_management": None,
+                },
+                "requestId": self.req_id(),
+                "error": err,
+                "isApiErrorMessage": True,
+                "apiErrorStatus": status,
+            }
+        )
         self.tail_fields(d)
         self.emit(d)
         self.parent = uid
@@ -757,8 +900,13 @@ class Session:
             else:
                 tlen = lognormal_int(r, 450, 1.1, 30, 20000)
             sig = lognormal_int(r, 1300, 0.8, 300, 12000)
-            blocks.append({"type": "thinking", "thinking": P.prose_text(r, tlen) if tlen else "",
-                           "signature": "E" + P.b64_text(r, sig)})
+            blocks.append(
+                {
+                    "type": "thinking",
+                    "thinking": P.prose_text(r, tlen) if tlen else "",
+                    "signature": "E" + P.b64_text(r, sig),
+                }
+            )
         if final or r.random() < 0.55:
             n = lognormal_int(r, 900 if final else 250, 1.0, 20, 12000)
             blocks.append({"type": "text", "text": P.prose_text(r, n)})
@@ -779,8 +927,13 @@ class Session:
         chars = 0
         for b in blocks:
             t = b["type"]
-            chars += len(b.get("thinking", "")) if t == "thinking" else \
-                len(b["text"]) if t == "text" else len(DUMPS(b["input"])) + 30
+            chars += (
+                len(b.get("thinking", ""))
+                if t == "thinking"
+                else len(b["text"])
+                if t == "text"
+                else len(DUMPS(b["input"])) + 30
+            )
         output = int(chars / 3.6) + r.randint(10, 120)
         if think and model.startswith("claude-opus-4-7"):
             output += lognormal_int(r, 300, 1.0, 0, 3000)
@@ -790,7 +943,7 @@ class Session:
         # a response takes time; lines of one response share (almost) one timestamp
         self.tick(2.0, 6.0 + output / 60)
         t_day = self.clock % 86400
-        if t_day < 2 or t_day > 86398:                # keep a response inside one UTC day
+        if t_day < 2 or t_day > 86398:  # keep a response inside one UTC day
             self.clock += 5
         usage = self.make_usage(output)
         self.last_usage = usage
@@ -800,9 +953,17 @@ class Session:
         t0 = self.clock
         for i, b in enumerate(blocks):
             uid = self.uid()
-            msg = {"model": model, "id": mid, "type": "message", "role": "assistant",
-                   "content": [b], "stop_reason": stop, "stop_sequence": None,
-                   "stop_details": None, "usage": usage}
+            msg = {
+                "model": model,
+                "id": mid,
+                "type": "message",
+                "role": "assistant",
+                "content": [b],
+                "stop_reason": stop,
+                "stop_sequence": None,
+                "stop_details": None,
+                "usage": usage,
+            }
             if self.caller:
                 msg["diagnostics"] = None
             d = {"parentUuid": self.parent, "isSidechain": self.is_sidechain}
@@ -829,9 +990,18 @@ class Session:
         if not self.is_sidechain and r.random() < self.g.interrupt_p:
             name, tid, inp, src = tools[0]
             self.tick(3, 60)
-            self.user_line([{"type": "tool_result", "content": INTERRUPT_TOOL_TEXT,
-                             "is_error": True, "tool_use_id": tid}],
-                           tool_result="User rejected tool use", source_uuid=src)
+            self.user_line(
+                [
+                    {
+                        "type": "tool_result",
+                        "content": INTERRUPT_TOOL_TEXT,
+                        "is_error": True,
+                        "tool_use_id": tid,
+                    }
+                ],
+                tool_result="User rejected tool use",
+                source_uuid=src,
+            )
             self.user_line([{"type": "text", "text": "[Request interrupted by user for tool use]"}])
             return False
         for name, tid, inp, src in tools:
@@ -856,11 +1026,23 @@ class Session:
         budget = lognormal_int(r, 200_000, 1.0, 20_000, 3_000_000)
         budget = min(budget, max(20_000, g.remaining() // 4))
         model = HAIKU if r.random() < 0.7 or g.stats.subagent_files == 0 else self.model
-        sub = Session(g, path, session_id=self.session_id, cwd=self.cwd, version=self.version,
-                      branch=self.branch, entrypoint=self.entrypoint, model=model,
-                      cache_mode=self.cache_mode, clock=self.clock + 0.5, byte_budget=budget,
-                      is_sidechain=True, agent_id=aid, allow_agents=False,
-                      allow_huge=self.allow_huge)
+        sub = Session(
+            g,
+            path,
+            session_id=self.session_id,
+            cwd=self.cwd,
+            version=self.version,
+            branch=self.branch,
+            entrypoint=self.entrypoint,
+            model=model,
+            cache_mode=self.cache_mode,
+            clock=self.clock + 0.5,
+            byte_budget=budget,
+            is_sidechain=True,
+            agent_id=aid,
+            allow_agents=False,
+            allow_huge=self.allow_huge,
+        )
         g.stats.files += 1
         g.stats.subagent_files += 1
         sub.user_line(inp["prompt"], prompt=True)
@@ -876,17 +1058,38 @@ class Session:
         self.clock = max(self.clock, sub.clock) + 0.3
         u = sub.last_usage or {}
         text = g.pools.prose_text(r, lognormal_int(r, 1800, 0.6, 300, 8000))
-        content = [{"type": "text", "text": text},
-                   {"type": "text", "text": f"agentId: {aid} (use SendMessage with to: '{aid}' "
-                                            f"to continue this agent)"}]
-        total = sum(u.get(k, 0) for k in ("input_tokens", "output_tokens",
-                                          "cache_read_input_tokens", "cache_creation_input_tokens"))
-        tur = {"status": "completed", "prompt": inp["prompt"], "agentId": aid,
-               "agentType": inp.get("subagent_type", "general-purpose"), "content": content,
-               "totalDurationMs": int((sub.clock - sub.last_call + 1) * 1000) + r.randint(5000, 300000),
-               "totalTokens": total, "totalToolUseCount": n_tools, "usage": u}
-        self.user_line([{"tool_use_id": tid, "type": "tool_result", "content": content}],
-                       tool_result=tur, source_uuid=src)
+        content = [
+            {"type": "text", "text": text},
+            {
+                "type": "text",
+                "text": f"agentId: {aid} (use SendMessage with to: '{aid}' to continue this agent)",
+            },
+        ]
+        total = sum(
+            u.get(k, 0)
+            for k in (
+                "input_tokens",
+                "output_tokens",
+                "cache_read_input_tokens",
+                "cache_creation_input_tokens",
+            )
+        )
+        tur = {
+            "status": "completed",
+            "prompt": inp["prompt"],
+            "agentId": aid,
+            "agentType": inp.get("subagent_type", "general-purpose"),
+            "content": content,
+            "totalDurationMs": int((sub.clock - sub.last_call + 1) * 1000) + r.randint(5000, 300000),
+            "totalTokens": total,
+            "totalToolUseCount": n_tools,
+            "usage": u,
+        }
+        self.user_line(
+            [{"tool_use_id": tid, "type": "tool_result", "content": content}],
+            tool_result=tur,
+            source_uuid=src,
+        )
         self.pending += len(text) // 4 + 30
 
     def compact(self):
@@ -896,12 +1099,22 @@ class Session:
         self.tick(40, 150)
         logical = self.parent
         self.parent = None
-        self.system_line("compact_boundary", {
-            "logicalParentUuid": logical, "content": "Conversation compacted", "level": "info",
-            "compactMetadata": {"trigger": r.choice(["auto", "auto", "auto", "manual"]),
-                                "preTokens": pre, "preCompactDiscoveredTools": [],
-                                "postTokens": post, "durationMs": r.randint(30000, 150000)}},
-            parent=None)
+        self.system_line(
+            "compact_boundary",
+            {
+                "logicalParentUuid": logical,
+                "content": "Conversation compacted",
+                "level": "info",
+                "compactMetadata": {
+                    "trigger": r.choice(["auto", "auto", "auto", "manual"]),
+                    "preTokens": pre,
+                    "preCompactDiscoveredTools": [],
+                    "postTokens": post,
+                    "durationMs": r.randint(30000, 150000),
+                },
+            },
+            parent=None,
+        )
         summary = COMPACT_PREFIX + P.prose_text(r, lognormal_int(r, 9000, 0.4, 3000, 30000))
         self.user_line(summary, extra={"isVisibleInTranscriptOnly": True, "isCompactSummary": True})
         self.ctx = self.base_ctx
@@ -926,33 +1139,61 @@ class Session:
         self.prompt_id = self.uid()
         if r.random() < 0.35:
             for op in ("enqueue", "dequeue"):
-                self.meta_line({"type": "queue-operation", "operation": op,
-                                "timestamp": fmt_ts(self.clock), "sessionId": self.session_id,
-                                **({"content": prompt} if op == "enqueue" else {})})
+                self.meta_line(
+                    {
+                        "type": "queue-operation",
+                        "operation": op,
+                        "timestamp": fmt_ts(self.clock),
+                        "sessionId": self.session_id,
+                        **({"content": prompt} if op == "enqueue" else {}),
+                    }
+                )
         if first and r.random() < 0.5:
             self.parent = None
             self.progress_line("SessionStart")
         prompt_uuid = self.user_line(prompt, prompt=True)
         if first:
-            self.attachment_line({"type": "deferred_tools_delta",
-                                  "addedNames": ["WebFetch", "WebSearch", "NotebookEdit"],
-                                  "addedLines": ["WebFetch", "WebSearch", "NotebookEdit"],
-                                  "removedNames": [], "readdedNames": [], "pendingMcpServers": []})
-            self.attachment_line({"type": "skill_listing",
-                                  "content": P.prose_text(r, r.randint(1500, 5000)),
-                                  "skillCount": r.randint(3, 20), "isInitial": True,
-                                  "names": [r.choice(IDENT) for _ in range(3)]})
+            self.attachment_line(
+                {
+                    "type": "deferred_tools_delta",
+                    "addedNames": ["WebFetch", "WebSearch", "NotebookEdit"],
+                    "addedLines": ["WebFetch", "WebSearch", "NotebookEdit"],
+                    "removedNames": [],
+                    "readdedNames": [],
+                    "pendingMcpServers": [],
+                }
+            )
+            self.attachment_line(
+                {
+                    "type": "skill_listing",
+                    "content": P.prose_text(r, r.randint(1500, 5000)),
+                    "skillCount": r.randint(3, 20),
+                    "isInitial": True,
+                    "names": [r.choice(IDENT) for _ in range(3)],
+                }
+            )
         elif r.random() < 0.2:
             self.attachment_line({"type": "todo_reminder", "content": [], "itemCount": 0})
         if r.random() < 0.6:
             backups = {}
             for i, fp in enumerate(self.tracked_files[-40:]):
-                backups[fp] = {"backupFileName": f"{''.join(r.choices(HEX, k=16))}@v{1 + i % 5}",
-                               "version": 1 + i % 5, "backupTime": fmt_ts(self.clock - r.randint(60, 9000))}
-            self.meta_line({"type": "file-history-snapshot", "messageId": prompt_uuid,
-                            "snapshot": {"messageId": prompt_uuid, "trackedFileBackups": backups,
-                                         "timestamp": fmt_ts(self.clock)},
-                            "isSnapshotUpdate": False})
+                backups[fp] = {
+                    "backupFileName": f"{''.join(r.choices(HEX, k=16))}@v{1 + i % 5}",
+                    "version": 1 + i % 5,
+                    "backupTime": fmt_ts(self.clock - r.randint(60, 9000)),
+                }
+            self.meta_line(
+                {
+                    "type": "file-history-snapshot",
+                    "messageId": prompt_uuid,
+                    "snapshot": {
+                        "messageId": prompt_uuid,
+                        "trackedFileBackups": backups,
+                        "timestamp": fmt_ts(self.clock),
+                    },
+                    "isSnapshotUpdate": False,
+                }
+            )
         if r.random() < 0.1:
             self.progress_line("UserPromptSubmit")
         self.pending += len(prompt) // 4 + 20
@@ -980,14 +1221,27 @@ class Session:
         self.flush_group()
         if not interrupted:
             self.tick(0.05, 0.3)
-            self.system_line("turn_duration", {"durationMs": int((self.clock - turn_start) * 1000),
-                                               "messageCount": n_resp * 3})
+            self.system_line(
+                "turn_duration",
+                {"durationMs": int((self.clock - turn_start) * 1000), "messageCount": n_resp * 3},
+            )
         if r.random() < 0.3:
-            self.meta_line({"type": "last-prompt", "lastPrompt": prompt[:200],
-                            "leafUuid": self.parent, "sessionId": self.session_id})
+            self.meta_line(
+                {
+                    "type": "last-prompt",
+                    "lastPrompt": prompt[:200],
+                    "leafUuid": self.parent,
+                    "sessionId": self.session_id,
+                }
+            )
         if r.random() < 0.25:
-            self.meta_line({"type": "ai-title", "aiTitle": P.prose_text(r, r.randint(20, 50)),
-                            "sessionId": self.session_id})
+            self.meta_line(
+                {
+                    "type": "ai-title",
+                    "aiTitle": P.prose_text(r, r.randint(20, 50)),
+                    "sessionId": self.session_id,
+                }
+            )
 
     # resume-tail bookkeeping: a "group" is the lines of one response + its tool results
     def start_group(self):
@@ -1004,13 +1258,14 @@ class Session:
         size = sum(len(x) for x in grp)
         has_resp = any('"type":"assistant"' in x and '"<synthetic>"' not in x for x in grp)
         if size > 300_000:
-            self.tail.clear()           # keep the tail contiguous and small
+            self.tail.clear()  # keep the tail contiguous and small
             return
         if has_resp:
             self.tail.append((grp, size))
 
 
 # ---------------------------------------------------------------------------
+
 
 class Generator:
     def __init__(self, args):
@@ -1039,14 +1294,16 @@ class Generator:
         for i in range(n):
             user = r.choice(USERS)
             name = PROJECT_NAMES[i % len(PROJECT_NAMES)]
-            base = r.choice([f"/Users/{user}/code", f"/home/{user}/src", f"/Users/{user}/work",
-                             f"/home/{user}/projects"])
+            base = r.choice(
+                [f"/Users/{user}/code", f"/home/{user}/src", f"/Users/{user}/work", f"/home/{user}/projects"]
+            )
             cwd = f"{base}/{name}"
             if r.random() < 0.15:
                 cwd += f"/{r.choice(['backend', 'frontend', 'packages/core', 'services/api'])}"
             slug = re.sub(r"[^A-Za-z0-9]", "-", cwd)
-            projects.append({"cwd": cwd, "slug": slug, "weight": 1.0 / (i + 1) ** 0.8,
-                             "branch": r.choice(BRANCHES)})
+            projects.append(
+                {"cwd": cwd, "slug": slug, "weight": 1.0 / (i + 1) ** 0.8, "branch": r.choice(BRANCHES)}
+            )
         return projects
 
     def pick_version(self, t: float) -> str:
@@ -1069,12 +1326,14 @@ class Generator:
         out = a.out_dir
         proj_root = os.path.join(out, "projects")
         if os.path.exists(proj_root) and any(os.scandir(proj_root)):
-            sys.exit(f"error: {proj_root} exists and is not empty (delete it first, or use "
-                     f"--append-percent to append to it)")
+            sys.exit(
+                f"error: {proj_root} exists and is not empty (delete it first, or use "
+                f"--append-percent to append to it)"
+            )
         os.makedirs(proj_root, exist_ok=True)
         self.target = a.size
         big = a.big_file or 0
-        end = datetime.strptime(a.end_date, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp() + 86400
+        end = datetime.strptime(a.end_date, "%Y-%m-%d").replace(tzinfo=UTC).timestamp() + 86400
         self.window_end = end
         self.window_start = end - a.days * 86400
         projects = self.make_projects(a.projects)
@@ -1084,7 +1343,7 @@ class Generator:
         normal_budget = a.size - big
         big_done = big == 0
         big_at = normal_budget * 0.35
-        model_cycle = list(ALL_MODELS[:4])     # make sure every main model appears early
+        model_cycle = list(ALL_MODELS[:4])  # make sure every main model appears early
         t_start = time.time()
         while True:
             left = self.remaining() - (0 if big_done else big)
@@ -1100,8 +1359,11 @@ class Generator:
             size = min(size, left)
             if left - size < 50_000:
                 size = left
-            model = model_cycle.pop(0) if model_cycle else r.choices(
-                [m for m, _ in MAIN_MODELS], [w for _, w in MAIN_MODELS])[0]
+            model = (
+                model_cycle.pop(0)
+                if model_cycle
+                else r.choices([m for m, _ in MAIN_MODELS], [w for _, w in MAIN_MODELS])[0]
+            )
             self.one_session(p, pi, tails, tail_meta, size, model)
         self.gen_time = time.time() - t_start
         self.write_manifest(created=True)
@@ -1126,17 +1388,42 @@ class Generator:
             cache_mode = r.choices(["1h", "5m", "mixed"], [0.7, 0.15, 0.15])[0]
         slug = None
         if version >= "2.1.112" and r.random() < 0.6:
-            slug = "-".join(r.choices(["steady", "witty", "calm", "brave", "quiet", "lucky",
-                                       "stirring", "churning", "dancing", "humming"], k=2)
-                            + [r.choice(["dragon", "turing", "otter", "falcon", "lovelace",
-                                         "hopper", "badger", "comet"])])
+            slug = "-".join(
+                r.choices(
+                    [
+                        "steady",
+                        "witty",
+                        "calm",
+                        "brave",
+                        "quiet",
+                        "lucky",
+                        "stirring",
+                        "churning",
+                        "dancing",
+                        "humming",
+                    ],
+                    k=2,
+                )
+                + [r.choice(["dragon", "turing", "otter", "falcon", "lovelace", "hopper", "badger", "comet"])]
+            )
         d = os.path.join(self.args.out_dir, "projects", p["slug"])
         os.makedirs(d, exist_ok=True)
         tail = collections.deque(maxlen=120)
-        s = Session(self, os.path.join(d, sid + ".jsonl"), session_id=sid, cwd=p["cwd"],
-                    version=version, branch=p["branch"], entrypoint=entry, model=model,
-                    cache_mode=cache_mode, clock=start, byte_budget=size, slug=slug,
-                    record_tail=tail)
+        s = Session(
+            self,
+            os.path.join(d, sid + ".jsonl"),
+            session_id=sid,
+            cwd=p["cwd"],
+            version=version,
+            branch=p["branch"],
+            entrypoint=entry,
+            model=model,
+            cache_mode=cache_mode,
+            clock=start,
+            byte_budget=size,
+            slug=slug,
+            record_tail=tail,
+        )
         self.stats.files += 1
         if replay:
             old_sid = meta["session_id"]
@@ -1165,9 +1452,15 @@ class Generator:
     def finish(self, s, pi, tails, tail_meta, tail):
         s.close()
         tails[pi] = tail
-        tail_meta[pi] = {"session_id": s.session_id, "end": s.clock, "version": s.version,
-                         "entrypoint": s.entrypoint, "model": s.model, "cache_mode": s.cache_mode,
-                         "ctx": s.ctx}
+        tail_meta[pi] = {
+            "session_id": s.session_id,
+            "end": s.clock,
+            "version": s.version,
+            "entrypoint": s.entrypoint,
+            "model": s.model,
+            "cache_mode": s.cache_mode,
+            "ctx": s.ctx,
+        }
 
     def one_session(self, p, pi, tails, tail_meta, size, model):
         s, tail, _ = self.new_session(p, pi, tails, tail_meta, size, model)
@@ -1176,14 +1469,15 @@ class Generator:
 
     def big_session(self, projects, tails, tail_meta, size):
         r = self.rng
-        pi = 0                                   # the most active project
+        pi = 0  # the most active project
         # spread the big session over ~30 days: scale its clock increments down
         est_natural = size * SECONDS_PER_BYTE
         want = 30 * 86400
         self.time_scale = min(1.0, want / est_natural) if est_natural > 0 else 1.0
         start = self.window_start + r.uniform(5, 20) * 86400
-        s, tail, _ = self.new_session(projects[pi], pi, tails, tail_meta, size,
-                                      "claude-opus-4-7", start=start, resume_ok=False)
+        s, tail, _ = self.new_session(
+            projects[pi], pi, tails, tail_meta, size, "claude-opus-4-7", start=start, resume_ok=False
+        )
         self.big_path = s.path
         self.drive(s)
         self.finish(s, pi, tails, tail_meta, tail)
@@ -1196,22 +1490,46 @@ class Generator:
     def write_manifest(self, created: bool):
         st = self.stats
         if created:
-            man = {"generator": "benchmarks/gen_corpus.py", "seed": self.seed,
-                   "size_target": self.args.size, "big_file_target": self.args.big_file or 0,
-                   "big_file": os.path.relpath(getattr(self, "big_path", ""), self.args.out_dir)
-                   if getattr(self, "big_path", None) else None,
-                   "appends": [], "totals": {}, "by_model": {}, "by_date": {}}
+            man = {
+                "generator": "benchmarks/gen_corpus.py",
+                "seed": self.seed,
+                "size_target": self.args.size,
+                "big_file_target": self.args.big_file or 0,
+                "big_file": os.path.relpath(getattr(self, "big_path", ""), self.args.out_dir)
+                if getattr(self, "big_path", None)
+                else None,
+                "appends": [],
+                "totals": {},
+                "by_model": {},
+                "by_date": {},
+            }
         else:
             with open(self.manifest_path()) as f:
                 man = json.load(f)
-        for key in ("files", "subagent_files", "bytes", "lines", "unique_responses",
-                    "synthetic_errors", "replayed_responses", "big_lines", "compactions"):
+        for key in (
+            "files",
+            "subagent_files",
+            "bytes",
+            "lines",
+            "unique_responses",
+            "synthetic_errors",
+            "replayed_responses",
+            "big_lines",
+            "compactions",
+        ):
             man.setdefault(key, 0)
         if created:
-            man.update(files=st.files, subagent_files=st.subagent_files, bytes=st.bytes,
-                       lines=st.lines, unique_responses=st.responses, synthetic_errors=st.synthetic,
-                       replayed_responses=st.replayed, big_lines=st.big_lines,
-                       compactions=st.compactions)
+            man.update(
+                files=st.files,
+                subagent_files=st.subagent_files,
+                bytes=st.bytes,
+                lines=st.lines,
+                unique_responses=st.responses,
+                synthetic_errors=st.synthetic,
+                replayed_responses=st.replayed,
+                big_lines=st.big_lines,
+                compactions=st.compactions,
+            )
         else:
             man["bytes"] += st.bytes
             man["lines"] += st.lines
@@ -1285,12 +1603,25 @@ class Generator:
             with open(fp, "rb") as f:
                 f.seek(max(0, sizes[fp] - 1))
                 last = f.read(1)
-            s = Session(self, fp, session_id=st["sessionId"], cwd=st["cwd"], version=st["version"],
-                        branch=st.get("gitBranch", "main"), entrypoint=st.get("entrypoint", "cli"),
-                        model=st["model"], cache_mode=st["cache_mode"],
-                        clock=st["clock"] + r.uniform(120, 4 * 3600), line_budget=quota,
-                        parent_uuid=st["uuid"], ctx=st["ctx"], slug=st.get("slug"),
-                        allow_agents=False, allow_huge=quota > 3000, append=True)
+            s = Session(
+                self,
+                fp,
+                session_id=st["sessionId"],
+                cwd=st["cwd"],
+                version=st["version"],
+                branch=st.get("gitBranch", "main"),
+                entrypoint=st.get("entrypoint", "cli"),
+                model=st["model"],
+                cache_mode=st["cache_mode"],
+                clock=st["clock"] + r.uniform(120, 4 * 3600),
+                line_budget=quota,
+                parent_uuid=st["uuid"],
+                ctx=st["ctx"],
+                slug=st.get("slug"),
+                allow_agents=False,
+                allow_huge=quota > 3000,
+                append=True,
+            )
             if last and last != b"\n":
                 s.fh.write(b"\n")
             while not s.full():
@@ -1303,14 +1634,19 @@ class Generator:
         if os.path.exists(self.manifest_path()):
             self.write_manifest(created=False)
             man = json.load(open(self.manifest_path()))
-            man["appends"].append({"percent": a.append_percent, "files": self.appended_files,
-                                   "lines": self.stats.lines, "bytes": self.stats.bytes,
-                                   "responses": self.stats.responses})
+            man["appends"].append(
+                {
+                    "percent": a.append_percent,
+                    "files": self.appended_files,
+                    "lines": self.stats.lines,
+                    "bytes": self.stats.bytes,
+                    "responses": self.stats.responses,
+                }
+            )
             with open(self.manifest_path(), "w") as f:
                 json.dump(man, f, indent=1)
         else:
-            print(f"warning: {self.manifest_path()} not found; ground truth not updated",
-                  file=sys.stderr)
+            print(f"warning: {self.manifest_path()} not found; ground truth not updated", file=sys.stderr)
 
     def restore_state(self, fp: str) -> dict | None:
         """Read the end of a session file to continue it (sessionId, last uuid, time, model...)."""
@@ -1322,7 +1658,7 @@ class Generator:
                 data = f.read()
             lines = data.split(b"\n")
             if size > readn:
-                lines = lines[1:]        # first one is partial
+                lines = lines[1:]  # first one is partial
             st: dict = {}
             for raw in reversed(lines):
                 if not raw.strip():
@@ -1333,22 +1669,38 @@ class Generator:
                     continue
                 if "uuid" in st and "model" in st:
                     break
-                if "uuid" not in st and o.get("uuid") and o.get("timestamp") and o.get("sessionId") \
-                        and o.get("cwd"):
-                    st.update(uuid=o["uuid"], clock=parse_ts(o["timestamp"]),
-                              sessionId=o["sessionId"], cwd=o["cwd"],
-                              version=o.get("version", VERSIONS[-1]),
-                              gitBranch=o.get("gitBranch", "main"),
-                              entrypoint=o.get("entrypoint", "cli"), slug=o.get("slug"))
+                if (
+                    "uuid" not in st
+                    and o.get("uuid")
+                    and o.get("timestamp")
+                    and o.get("sessionId")
+                    and o.get("cwd")
+                ):
+                    st.update(
+                        uuid=o["uuid"],
+                        clock=parse_ts(o["timestamp"]),
+                        sessionId=o["sessionId"],
+                        cwd=o["cwd"],
+                        version=o.get("version", VERSIONS[-1]),
+                        gitBranch=o.get("gitBranch", "main"),
+                        entrypoint=o.get("entrypoint", "cli"),
+                        slug=o.get("slug"),
+                    )
                 if "model" not in st and o.get("type") == "assistant":
                     msg = o.get("message") or {}
                     u = msg.get("usage") or {}
                     if msg.get("model") and msg["model"] != "<synthetic>" and u:
                         st["model"] = msg["model"]
-                        st["ctx"] = (u.get("input_tokens", 0) + u.get("cache_read_input_tokens", 0)
-                                     + u.get("cache_creation_input_tokens", 0))
+                        st["ctx"] = (
+                            u.get("input_tokens", 0)
+                            + u.get("cache_read_input_tokens", 0)
+                            + u.get("cache_creation_input_tokens", 0)
+                        )
                         cc = u.get("cache_creation") or {}
-                        h1, m5 = cc.get("ephemeral_1h_input_tokens", 0), cc.get("ephemeral_5m_input_tokens", 0)
+                        h1, m5 = (
+                            cc.get("ephemeral_1h_input_tokens", 0),
+                            cc.get("ephemeral_5m_input_tokens", 0),
+                        )
                         st["cache_mode"] = "1h" if h1 and not m5 else "5m" if m5 and not h1 else "mixed"
             if "uuid" in st and "model" in st:
                 return st
@@ -1364,20 +1716,36 @@ class Generator:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(
-        description="Generate a synthetic Claude Code transcript corpus (see module docstring).")
+        description="Generate a synthetic Claude Code transcript corpus (see module docstring)."
+    )
     ap.add_argument("out_dir", help="output dir (becomes a Claude config dir with projects/)")
-    ap.add_argument("--size", type=parse_size, default=None,
-                    help="total corpus size incl. --big-file, e.g. 1GB, 200MB (decimal units)")
-    ap.add_argument("--big-file", type=parse_size, default=0,
-                    help="also write ONE session file of this size (counted in --size)")
+    ap.add_argument(
+        "--size",
+        type=parse_size,
+        default=None,
+        help="total corpus size incl. --big-file, e.g. 1GB, 200MB (decimal units)",
+    )
+    ap.add_argument(
+        "--big-file",
+        type=parse_size,
+        default=0,
+        help="also write ONE session file of this size (counted in --size)",
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--days", type=int, default=90, help="time span of the corpus (default 90)")
-    ap.add_argument("--end-date", default="2026-06-30",
-                    help="last day of the span, YYYY-MM-DD UTC (default 2026-06-30; fixed for "
-                         "reproducibility)")
+    ap.add_argument(
+        "--end-date",
+        default="2026-06-30",
+        help="last day of the span, YYYY-MM-DD UTC (default 2026-06-30; fixed for reproducibility)",
+    )
     ap.add_argument("--projects", type=int, default=20)
-    ap.add_argument("--append-percent", type=float, default=None, metavar="P",
-                    help="append P%% new lines to ~10%% of the existing session files instead")
+    ap.add_argument(
+        "--append-percent",
+        type=float,
+        default=None,
+        metavar="P",
+        help="append P%% new lines to ~10%% of the existing session files instead",
+    )
     a = ap.parse_args(argv)
     if a.append_percent is None and a.size is None:
         ap.error("--size is required (or --append-percent)")
@@ -1389,31 +1757,50 @@ def main(argv=None):
     if a.append_percent is not None:
         g.append()
         st = g.stats
-        print(f"appended {st.lines:,} lines ({human(st.bytes)}, {st.responses:,} new responses) "
-              f"to {g.appended_files} files; corpus had {g.total_lines_before:,} lines "
-              f"({human(g.total_bytes_before)}) -> +{100.0 * st.lines / max(1, g.total_lines_before):.2f}% "
-              f"lines in {g.gen_time:.1f}s", file=sys.stderr)
+        print(
+            f"appended {st.lines:,} lines ({human(st.bytes)}, {st.responses:,} new responses) "
+            f"to {g.appended_files} files; corpus had {g.total_lines_before:,} lines "
+            f"({human(g.total_bytes_before)}) -> +{100.0 * st.lines / max(1, g.total_lines_before):.2f}% "
+            f"lines in {g.gen_time:.1f}s",
+            file=sys.stderr,
+        )
         return 0
     g.generate()
     st = g.stats
     rate = st.bytes / max(1e-9, g.gen_time) / 1e6
-    print(f"wrote {st.files:,} files ({st.files - st.subagent_files:,} sessions, "
-          f"{st.subagent_files:,} subagent files) to {a.out_dir}", file=sys.stderr)
-    print(f"  bytes:   {st.bytes:,} ({human(st.bytes)}; target {human(a.size)}, "
-          f"{100.0 * (st.bytes - a.size) / a.size:+.1f}%)", file=sys.stderr)
+    print(
+        f"wrote {st.files:,} files ({st.files - st.subagent_files:,} sessions, "
+        f"{st.subagent_files:,} subagent files) to {a.out_dir}",
+        file=sys.stderr,
+    )
+    print(
+        f"  bytes:   {st.bytes:,} ({human(st.bytes)}; target {human(a.size)}, "
+        f"{100.0 * (st.bytes - a.size) / a.size:+.1f}%)",
+        file=sys.stderr,
+    )
     if getattr(g, "big_path", None):
-        print(f"  big file: {os.path.relpath(g.big_path, a.out_dir)} "
-              f"({human(os.path.getsize(g.big_path))})", file=sys.stderr)
+        print(
+            f"  big file: {os.path.relpath(g.big_path, a.out_dir)} ({human(os.path.getsize(g.big_path))})",
+            file=sys.stderr,
+        )
     print(f"  lines:   {st.lines:,}", file=sys.stderr)
-    print(f"  unique responses: {st.responses:,} (+{st.replayed:,} replayed in resumed sessions, "
-          f"{st.synthetic:,} <synthetic> error lines, {st.compactions:,} compactions, "
-          f"{st.big_lines:,} lines of 200 KB+)", file=sys.stderr)
+    print(
+        f"  unique responses: {st.responses:,} (+{st.replayed:,} replayed in resumed sessions, "
+        f"{st.synthetic:,} <synthetic> error lines, {st.compactions:,} compactions, "
+        f"{st.big_lines:,} lines of 200 KB+)",
+        file=sys.stderr,
+    )
     t = st.tokens
-    print(f"  tokens (deduped): input {t['input_tokens']:,}  output {t['output_tokens']:,}  "
-          f"cache_read {t['cache_read_tokens']:,}  cache_write {t['cache_write_tokens']:,}",
-          file=sys.stderr)
-    print(f"  time: {g.gen_time:.1f}s ({rate:.1f} MB/s) + {g.pool_time:.1f}s setup; "
-          f"ground truth in {os.path.join(a.out_dir, MANIFEST)}", file=sys.stderr)
+    print(
+        f"  tokens (deduped): input {t['input_tokens']:,}  output {t['output_tokens']:,}  "
+        f"cache_read {t['cache_read_tokens']:,}  cache_write {t['cache_write_tokens']:,}",
+        file=sys.stderr,
+    )
+    print(
+        f"  time: {g.gen_time:.1f}s ({rate:.1f} MB/s) + {g.pool_time:.1f}s setup; "
+        f"ground truth in {os.path.join(a.out_dir, MANIFEST)}",
+        file=sys.stderr,
+    )
     return 0
 
 

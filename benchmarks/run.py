@@ -61,14 +61,16 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass, field
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN = os.path.join(HERE, "gen_corpus.py")
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-CCUSAGE_INSTALL = ("install it in an empty folder with a package.json of {}:  "
-                   "npm install ccusage@20.0.24 @ccusage/ccusage-linux-x64@20.0.24  "
-                   "and pass --ccusage PATH/node_modules/.bin/ccusage")
+CCUSAGE_INSTALL = (
+    "install it in an empty folder with a package.json of {}:  "
+    "npm install ccusage@20.0.24 @ccusage/ccusage-linux-x64@20.0.24  "
+    "and pass --ccusage PATH/node_modules/.bin/ccusage"
+)
 
 
 def log(*a):
@@ -78,14 +80,15 @@ def log(*a):
 # ---------------------------------------------------------------------------
 # measuring one command
 
+
 @dataclass
 class Run:
     cmd: list[str]
     rc: int = 0
     wall: float = 0.0
     cpu: float = 0.0
-    maxrss_kb: int = 0          # wait4 ru_maxrss: largest single process of the tree
-    tree_rss_kb: int = 0        # sampled peak of the summed RSS over the process tree
+    maxrss_kb: int = 0  # wait4 ru_maxrss: largest single process of the tree
+    tree_rss_kb: int = 0  # sampled peak of the summed RSS over the process tree
     stdout: str = ""
     stderr: str = ""
     timed_out: bool = False
@@ -115,7 +118,7 @@ def _session_rss_kb(sid: int) -> int:
                 s = f.read()
         except OSError:
             continue
-        rest = s[s.rfind(b")") + 2:].split()
+        rest = s[s.rfind(b")") + 2 :].split()
         # rest[0]=state, [1]=ppid, [2]=pgrp, [3]=session, ..., [21]=rss (pages)
         try:
             if int(rest[3]) == sid or int(rest[2]) == sid:
@@ -125,8 +128,14 @@ def _session_rss_kb(sid: int) -> int:
     return total
 
 
-def measure(cmd: list[str], *, env: dict | None = None, timeout: float | None = None,
-            sample: float = 0.1, keep_stdout: bool = True) -> Run:
+def measure(
+    cmd: list[str],
+    *,
+    env: dict | None = None,
+    timeout: float | None = None,
+    sample: float = 0.1,
+    keep_stdout: bool = True,
+) -> Run:
     run = Run(cmd=list(cmd))
     out = tempfile.TemporaryFile()
     err = tempfile.TemporaryFile()
@@ -141,8 +150,9 @@ def measure(cmd: list[str], *, env: dict | None = None, timeout: float | None = 
         full = [GNU_TIME, "-f", "%M", "-o", timef, "--"] + full
     t0 = time.perf_counter()
     try:
-        p = subprocess.Popen(full, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
-                             start_new_session=True)
+        p = subprocess.Popen(
+            full, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, start_new_session=True
+        )
     except OSError as e:
         run.rc = 127
         run.stderr = f"cannot start {cmd[0]!r}: {e}"
@@ -163,12 +173,14 @@ def measure(cmd: list[str], *, env: dict | None = None, timeout: float | None = 
         th.start()
     timer = None
     if timeout:
+
         def kill():
             run.timed_out = True
             try:
                 os.killpg(p.pid, signal.SIGKILL)
             except OSError:
                 pass
+
         timer = threading.Timer(timeout, kill)
         timer.start()
     while True:
@@ -230,6 +242,7 @@ def fail_text(run: Run) -> str:
 # ---------------------------------------------------------------------------
 # environment
 
+
 def machine_info() -> dict:
     cpu = platform.processor() or platform.machine()
     try:
@@ -253,14 +266,21 @@ def machine_info() -> dict:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = os.cpu_count()
-    return {"cpu": cpu, "cores": os.cpu_count(), "usable_cores": usable, "ram_bytes": ram,
-            "os": platform.platform(), "python": platform.python_version()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "usable_cores": usable,
+        "ram_bytes": ram,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+    }
 
 
 def version_of(cmd: list[str], env=None) -> str:
     try:
-        r = subprocess.run(cmd + ["--version"], capture_output=True, text=True, timeout=60,
-                           env=env, stdin=subprocess.DEVNULL)
+        r = subprocess.run(
+            cmd + ["--version"], capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL
+        )
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"unavailable ({e.__class__.__name__})"
     text = (r.stdout.strip() or r.stderr.strip()).splitlines()
@@ -330,8 +350,12 @@ def dir_size(path: str) -> int:
 # report parsing
 
 CATS = ["input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"]
-CC_KEYS = {"input_tokens": "inputTokens", "output_tokens": "outputTokens",
-           "cache_read_tokens": "cacheReadTokens", "cache_write_tokens": "cacheCreationTokens"}
+CC_KEYS = {
+    "input_tokens": "inputTokens",
+    "output_tokens": "outputTokens",
+    "cache_read_tokens": "cacheReadTokens",
+    "cache_write_tokens": "cacheCreationTokens",
+}
 
 
 def parse_taskcost_daily(text: str) -> dict:
@@ -361,8 +385,13 @@ def parse_taskcost_daily(text: str) -> dict:
         tot["requests"] += int(r.get("requests") or 0)
         tot["unpriced_requests"] += int(r.get("unpriced_requests") or 0)
         models.add(r.get("model"))
-    return {"totals": tot, "by_date": by_date, "rows": len(data), "sources": sources,
-            "models": sorted(str(m) for m in models)}
+    return {
+        "totals": tot,
+        "by_date": by_date,
+        "rows": len(data),
+        "sources": sources,
+        "models": sorted(str(m) for m in models),
+    }
 
 
 def parse_ccusage_daily(text: str) -> dict:
@@ -375,8 +404,7 @@ def parse_ccusage_daily(text: str) -> dict:
     for d in data.get("daily") or []:
         by_date[d["date"]] = {c: int(d.get(CC_KEYS[c]) or 0) for c in CATS}
         models.update(d.get("modelsUsed") or [])
-    return {"totals": tot, "by_date": by_date, "rows": len(data.get("daily") or []),
-            "models": sorted(models)}
+    return {"totals": tot, "by_date": by_date, "rows": len(data.get("daily") or []), "models": sorted(models)}
 
 
 def load_manifest(corpus: str) -> dict | None:
@@ -385,10 +413,12 @@ def load_manifest(corpus: str) -> dict | None:
         return None
     with open(p) as f:
         m = json.load(f)
-    return {"totals": {c: int(m["totals"].get(c, 0)) for c in CATS} | {
-                "requests": int(m["totals"].get("requests", 0))},
-            "by_date": {d: {c: int(v.get(c, 0)) for c in CATS} for d, v in m["by_date"].items()},
-            "raw": m}
+    return {
+        "totals": {c: int(m["totals"].get(c, 0)) for c in CATS}
+        | {"requests": int(m["totals"].get("requests", 0))},
+        "by_date": {d: {c: int(v.get(c, 0)) for c in CATS} for d, v in m["by_date"].items()},
+        "raw": m,
+    }
 
 
 def compare(tc: dict | None, cc: dict | None, gt: dict | None) -> dict:
@@ -403,18 +433,17 @@ def compare(tc: dict | None, cc: dict | None, gt: dict | None) -> dict:
         days = sorted(set(tc["by_date"]) | set(cc["by_date"]))
         res["days_total"] = len(days)
         zero = {c: 0 for c in CATS}
-        res["days_mismatch"] = [d for d in days
-                                if tc["by_date"].get(d, zero) != cc["by_date"].get(d, zero)]
+        res["days_mismatch"] = [d for d in days if tc["by_date"].get(d, zero) != cc["by_date"].get(d, zero)]
     if gt:
         for who, rep in (("taskcost", tc), ("ccusage", cc)):
             if rep:
-                res[f"{who}_matches_ground_truth"] = all(
-                    rep["totals"][c] == gt["totals"][c] for c in CATS)
+                res[f"{who}_matches_ground_truth"] = all(rep["totals"][c] == gt["totals"][c] for c in CATS)
     return res
 
 
 # ---------------------------------------------------------------------------
 # formatting
+
 
 def fmt_s(x):
     if x is None:
@@ -480,27 +509,40 @@ class Step:
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Benchmark taskcost vs ccusage (see module docstring).")
     ap.add_argument("corpus", help="Claude config dir with projects/ (e.g. from gen_corpus.py)")
-    ap.add_argument("--taskcost", default="taskcost",
-                    help="taskcost command (default: taskcost on PATH; may be e.g. "
-                         "'python -m taskcost')")
-    ap.add_argument("--ccusage", default=None,
-                    help="ccusage executable (default: ccusage on PATH, else "
-                         "./node_modules/.bin/ccusage)")
+    ap.add_argument(
+        "--taskcost",
+        default="taskcost",
+        help="taskcost command (default: taskcost on PATH; may be e.g. 'python -m taskcost')",
+    )
+    ap.add_argument(
+        "--ccusage",
+        default=None,
+        help="ccusage executable (default: ccusage on PATH, else ./node_modules/.bin/ccusage)",
+    )
     ap.add_argument("--repeat", type=int, default=3, help="runs of steps c and d (median)")
-    ap.add_argument("--cold-repeat", type=int, default=1,
-                    help="runs of step a, each into a new fresh warehouse (median; default 1)")
+    ap.add_argument(
+        "--cold-repeat",
+        type=int,
+        default=1,
+        help="runs of step a, each into a new fresh warehouse (median; default 1)",
+    )
     ap.add_argument("--json", dest="json_out", default=None, help="also write raw results here")
-    ap.add_argument("--skip-append", action="store_true",
-                    help="skip step e (it appends 1%% new lines to the corpus: modifies it!)")
+    ap.add_argument(
+        "--skip-append",
+        action="store_true",
+        help="skip step e (it appends 1%% new lines to the corpus: modifies it!)",
+    )
     ap.add_argument("--append-percent", type=float, default=1.0)
     ap.add_argument("--skip-ccusage", action="store_true", help="run taskcost steps only")
     ap.add_argument("--no-warm", action="store_true", help="don't pre-read the corpus")
-    ap.add_argument("--workdir", default=None,
-                    help="where temporary warehouses go (default: system temp dir)")
+    ap.add_argument(
+        "--workdir", default=None, help="where temporary warehouses go (default: system temp dir)"
+    )
     ap.add_argument("--keep-warehouse", action="store_true")
     ap.add_argument("--timeout", type=float, default=3600, help="per command, seconds")
-    ap.add_argument("--sample-interval", type=float, default=0.1,
-                    help="tree RSS sampling period in seconds (0 = off)")
+    ap.add_argument(
+        "--sample-interval", type=float, default=0.1, help="tree RSS sampling period in seconds (0 = off)"
+    )
     a = ap.parse_args(argv)
 
     corpus = os.path.abspath(a.corpus)
@@ -512,14 +554,18 @@ def main(argv=None):
 
     taskcost = resolve_taskcost(a.taskcost)
     if taskcost is None:
-        log(f"error: taskcost command {a.taskcost!r} not found (install the project, e.g. "
-            f"`pip install -e .`, or pass --taskcost 'python -m taskcost')")
+        log(
+            f"error: taskcost command {a.taskcost!r} not found (install the project, e.g. "
+            f"`pip install -e .`, or pass --taskcost 'python -m taskcost')"
+        )
     ccusage = None
     if not a.skip_ccusage:
         ccusage = resolve_ccusage(a.ccusage)
         if ccusage is None:
-            log(f"error: ccusage not found ({a.ccusage or 'not on PATH, no ./node_modules/.bin/ccusage'}); "
-                + CCUSAGE_INSTALL)
+            log(
+                f"error: ccusage not found ({a.ccusage or 'not on PATH, no ./node_modules/.bin/ccusage'}); "
+                + CCUSAGE_INSTALL
+            )
     if taskcost is None and ccusage is None:
         sys.exit(2)
     failures = []
@@ -536,8 +582,10 @@ def main(argv=None):
     info["node_version"] = version_of(["node"]) if ccusage else "—"
 
     if not a.skip_append and taskcost:
-        log(f"NOTE: the last step (e) will APPEND ~{a.append_percent:g}% new lines to the corpus "
-            f"in {corpus} (use --skip-append to leave it unchanged)")
+        log(
+            f"NOTE: the last step (e) will APPEND ~{a.append_percent:g}% new lines to the corpus "
+            f"in {corpus} (use --skip-append to leave it unchanged)"
+        )
     manifest = load_manifest(corpus)
     corpus_info = {"path": corpus}
     if not a.no_warm:
@@ -549,9 +597,12 @@ def main(argv=None):
         corpus_info.update(files=None, bytes=dir_size(projects), lines=None)
     if manifest:
         m = manifest["raw"]
-        corpus_info.update(unique_responses=m.get("unique_responses"),
-                           replayed_responses=m.get("replayed_responses"),
-                           big_file=m.get("big_file"), seed=m.get("seed"))
+        corpus_info.update(
+            unique_responses=m.get("unique_responses"),
+            replayed_responses=m.get("replayed_responses"),
+            big_file=m.get("big_file"),
+            seed=m.get("seed"),
+        )
         if m.get("big_file"):
             try:
                 corpus_info["big_file_bytes"] = os.path.getsize(os.path.join(corpus, m["big_file"]))
@@ -577,8 +628,10 @@ def main(argv=None):
                 log("  " + step.error.replace("\n", "\n  "))
                 failures.append(step.key)
                 return False
-            log(f"  {r.wall:.2f}s wall, {r.cpu:.2f}s cpu, tree RSS {r.tree_rss_kb / 1024:.0f} MB, "
-                f"max proc RSS {r.maxrss_kb / 1024:.0f} MB")
+            log(
+                f"  {r.wall:.2f}s wall, {r.cpu:.2f}s cpu, tree RSS {r.tree_rss_kb / 1024:.0f} MB, "
+                f"max proc RSS {r.maxrss_kb / 1024:.0f} MB"
+            )
         return True
 
     def skip(key, label, tool, command, why):
@@ -618,11 +671,16 @@ def main(argv=None):
 
     # b. no-change re-ingest
     if ok_cold:
-        run_step(Step("b", "re-ingest, nothing changed", "taskcost", ING),
-                 tc_cmd("ingest", projects), env=env_utc)
+        run_step(
+            Step("b", "re-ingest, nothing changed", "taskcost", ING), tc_cmd("ingest", projects), env=env_utc
+        )
         # c. daily from the warehouse
-        run_step(Step("c", "daily report from warehouse", "taskcost", DAY),
-                 tc_cmd(*daily_tc), n=a.repeat, env=env_utc)
+        run_step(
+            Step("c", "daily report from warehouse", "taskcost", DAY),
+            tc_cmd(*daily_tc),
+            n=a.repeat,
+            env=env_utc,
+        )
     else:
         why = "taskcost not found" if taskcost is None else "cold ingest failed"
         skip("b", "re-ingest, nothing changed", "taskcost", ING, why)
@@ -631,8 +689,12 @@ def main(argv=None):
     # d. ccusage
     if ccusage:
         s_cc = Step("d", "daily report from the JSONL files", "ccusage", CC)
-        if run_step(s_cc, ccusage + ["claude", "daily", "--offline", "--json", "--timezone", "UTC"],
-                    n=a.repeat, env=cc_env):
+        if run_step(
+            s_cc,
+            ccusage + ["claude", "daily", "--offline", "--json", "--timezone", "UTC"],
+            n=a.repeat,
+            env=cc_env,
+        ):
             try:
                 reports["ccusage"] = parse_ccusage_daily(s_cc.runs[-1].stdout)
             except (ValueError, KeyError, TypeError) as e:
@@ -640,8 +702,13 @@ def main(argv=None):
                 s_cc.error = f"could not parse ccusage daily JSON: {e}"
                 log("  " + s_cc.error)
     else:
-        skip("d", "daily report from the JSONL files", "ccusage", CC,
-             "skipped (--skip-ccusage)" if a.skip_ccusage else "ccusage not found")
+        skip(
+            "d",
+            "daily report from the JSONL files",
+            "ccusage",
+            CC,
+            "skipped (--skip-ccusage)" if a.skip_ccusage else "ccusage not found",
+        )
 
     cmp_before = compare(reports.get("taskcost"), reports.get("ccusage"), manifest)
 
@@ -650,28 +717,35 @@ def main(argv=None):
     append_info = None
     E = f"gen_corpus.py CORPUS --append-percent {a.append_percent:g}; then {ING}"
     if a.skip_append:
-        skip("e", f"ingest after +{a.append_percent:g}% new lines", "taskcost", E,
-             "skipped (--skip-append)")
+        skip("e", f"ingest after +{a.append_percent:g}% new lines", "taskcost", E, "skipped (--skip-append)")
     elif not ok_cold:
-        skip("e", f"ingest after +{a.append_percent:g}% new lines", "taskcost", E,
-             "taskcost not found" if taskcost is None else "cold ingest failed")
+        skip(
+            "e",
+            f"ingest after +{a.append_percent:g}% new lines",
+            "taskcost",
+            E,
+            "taskcost not found" if taskcost is None else "cold ingest failed",
+        )
     else:
-        log(f"WARNING: step e appends {a.append_percent:g}% new lines to the corpus in {corpus} "
-            f"(it is modified; use --skip-append to avoid this)")
+        log(
+            f"WARNING: step e appends {a.append_percent:g}% new lines to the corpus in {corpus} "
+            f"(it is modified; use --skip-append to avoid this)"
+        )
         gen = [sys.executable, GEN, corpus, "--append-percent", f"{a.append_percent:g}"]
         g = measure(gen, sample=0)
-        append_info = {"cmd": shlex.join(gen), "rc": g.rc, "message": g.stderr.strip()[-500:],
-                       "wall": g.wall}
+        append_info = {"cmd": shlex.join(gen), "rc": g.rc, "message": g.stderr.strip()[-500:], "wall": g.wall}
         if not g.ok:
             failures.append("e-append")
-            skip("e", f"ingest after +{a.append_percent:g}% new lines", "taskcost", E,
-                 "appending failed")
+            skip("e", f"ingest after +{a.append_percent:g}% new lines", "taskcost", E, "appending failed")
             steps["e"].error = fail_text(g)
             log("  " + steps["e"].error)
         else:
             log("  " + g.stderr.strip().splitlines()[-1])
-            if run_step(Step("e", f"ingest after +{a.append_percent:g}% new lines", "taskcost", E),
-                        tc_cmd("ingest", projects), env=env_utc):
+            if run_step(
+                Step("e", f"ingest after +{a.append_percent:g}% new lines", "taskcost", E),
+                tc_cmd("ingest", projects),
+                env=env_utc,
+            ):
                 after = {}
                 s2 = Step("e2", "daily report after incremental ingest", "taskcost", DAY)
                 if run_step(s2, tc_cmd(*daily_tc), env=env_utc):
@@ -682,36 +756,53 @@ def main(argv=None):
                         s2.error = f"could not parse taskcost daily JSON: {e}"
                 if ccusage:
                     s3 = Step("e3", "ccusage daily after the append", "ccusage", CC)
-                    if run_step(s3, ccusage + ["claude", "daily", "--offline", "--json",
-                                               "--timezone", "UTC"], env=cc_env):
+                    if run_step(
+                        s3,
+                        ccusage + ["claude", "daily", "--offline", "--json", "--timezone", "UTC"],
+                        env=cc_env,
+                    ):
                         try:
                             after["ccusage"] = parse_ccusage_daily(s3.runs[-1].stdout)
                         except (ValueError, KeyError, TypeError) as e:
                             failures.append("e3-parse")
                             s3.error = f"could not parse ccusage daily JSON: {e}"
-                cmp_after = compare(after.get("taskcost"), after.get("ccusage"),
-                                    load_manifest(corpus))
+                cmp_after = compare(after.get("taskcost"), after.get("ccusage"), load_manifest(corpus))
 
     if not a.keep_warehouse:
         shutil.rmtree(base, ignore_errors=True)
     else:
         log(f"warehouse kept in {wh}")
 
-    md = render(info, corpus_info, steps, reports, cmp_before, cmp_after, append_info, a,
-                manifest is not None)
+    md = render(
+        info, corpus_info, steps, reports, cmp_before, cmp_after, append_info, a, manifest is not None
+    )
     print(md)
     if a.json_out:
-        out = {"machine": info, "corpus": corpus_info, "repeat": a.repeat,
-               "steps": {k: {"label": s.label, "tool": s.tool, "command": s.command,
-                             "median_wall_s": s.wall(), "median_cpu_s": s.cpu(),
-                             "peak_tree_rss_kb": s.tree_rss(), "peak_proc_rss_kb": s.maxrss(),
-                             "skipped": s.skipped, "error": s.error,
-                             "runs": [r.brief() for r in s.runs]}
-                         for k, s in steps.items()},
-               "tokens_before_append": cmp_before, "tokens_after_append": cmp_after,
-               "reports": {k: {kk: vv for kk, vv in v.items() if kk != "by_date"}
-                           for k, v in reports.items()},
-               "append": append_info, "failures": failures}
+        out = {
+            "machine": info,
+            "corpus": corpus_info,
+            "repeat": a.repeat,
+            "steps": {
+                k: {
+                    "label": s.label,
+                    "tool": s.tool,
+                    "command": s.command,
+                    "median_wall_s": s.wall(),
+                    "median_cpu_s": s.cpu(),
+                    "peak_tree_rss_kb": s.tree_rss(),
+                    "peak_proc_rss_kb": s.maxrss(),
+                    "skipped": s.skipped,
+                    "error": s.error,
+                    "runs": [r.brief() for r in s.runs],
+                }
+                for k, s in steps.items()
+            },
+            "tokens_before_append": cmp_before,
+            "tokens_after_append": cmp_after,
+            "reports": {k: {kk: vv for kk, vv in v.items() if kk != "by_date"} for k, v in reports.items()},
+            "append": append_info,
+            "failures": failures,
+        }
         with open(a.json_out, "w") as f:
             json.dump(out, f, indent=1)
         log(f"raw results written to {a.json_out}")
@@ -725,17 +816,27 @@ def render(info, corpus, steps, reports, cmp_before, cmp_after, append_info, a, 
     L = []
     L.append("## Benchmark: taskcost vs ccusage (Claude Code daily report)")
     L.append("")
-    L.append(f"Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with "
-             f"`python benchmarks/run.py CORPUS --repeat {a.repeat}`.")
+    L.append(
+        f"Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with "
+        f"`python benchmarks/run.py CORPUS --repeat {a.repeat}`."
+    )
     L.append("")
     L.append("| machine | |")
     L.append("|---|---|")
     ram = f"{info['ram_bytes'] / 2**30:.1f} GiB" if info.get("ram_bytes") else "?"
-    cores = f"{info['cores']}" + (f" ({info['usable_cores']} usable)"
-                                  if info.get("usable_cores") not in (None, info["cores"]) else "")
-    for k, v in (("CPU", info["cpu"]), ("cores", cores), ("RAM", ram), ("OS", info["os"]),
-                 ("Python", info["python"]), ("taskcost", info["taskcost_version"]),
-                 ("ccusage", info["ccusage_version"]), ("node", info["node_version"])):
+    cores = f"{info['cores']}" + (
+        f" ({info['usable_cores']} usable)" if info.get("usable_cores") not in (None, info["cores"]) else ""
+    )
+    for k, v in (
+        ("CPU", info["cpu"]),
+        ("cores", cores),
+        ("RAM", ram),
+        ("OS", info["os"]),
+        ("Python", info["python"]),
+        ("taskcost", info["taskcost_version"]),
+        ("ccusage", info["ccusage_version"]),
+        ("node", info["node_version"]),
+    ):
         L.append(f"| {k} | {v} |")
     L.append("")
     c = corpus
@@ -745,8 +846,10 @@ def render(info, corpus, steps, reports, cmp_before, cmp_after, append_info, a, 
     if c.get("lines") is not None:
         desc.append(f"{c['lines']:,} lines")
     if c.get("unique_responses") is not None:
-        desc.append(f"{c['unique_responses']:,} unique API responses "
-                    f"(+{c.get('replayed_responses') or 0:,} replayed in resumed sessions)")
+        desc.append(
+            f"{c['unique_responses']:,} unique API responses "
+            f"(+{c.get('replayed_responses') or 0:,} replayed in resumed sessions)"
+        )
     if c.get("big_file_bytes"):
         desc.append(f"largest session file {human_bytes(c['big_file_bytes'])}")
     line = f"Corpus (before step e): {', '.join(desc)}"
@@ -759,9 +862,11 @@ def render(info, corpus, steps, reports, cmp_before, cmp_after, append_info, a, 
     if c.get("warehouse_bytes"):
         L.append(f"taskcost warehouse after cold ingest: {human_bytes(c['warehouse_bytes'])} on disk.")
     L.append("")
-    L.append("W = a fresh temporary warehouse; wall = median over runs (min–max); CPU = user+sys "
-             "of the process tree; RSS = peak summed RSS of the process tree (sampled) / "
-             "largest single process (exact: GNU time %M, else wait4).")
+    L.append(
+        "W = a fresh temporary warehouse; wall = median over runs (min–max); CPU = user+sys "
+        "of the process tree; RSS = peak summed RSS of the process tree (sampled) / "
+        "largest single process (exact: GNU time %M, else wait4)."
+    )
     L.append("")
     L.append("| step | command | runs | wall s | CPU s | peak RSS MB (tree / max proc) |")
     L.append("|---|---|---|---|---|---|")
@@ -775,10 +880,12 @@ def render(info, corpus, steps, reports, cmp_before, cmp_after, append_info, a, 
     for k in order:
         if k == "a":
             if cold is not None:
-                L.append(f"| a. taskcost: cold ingest + daily (sum) | | | **{fmt_s(cold)}** | "
-                         f"{fmt_s(a1.cpu() + a2.cpu())} | "
-                         f"{fmt_mb(max(a1.tree_rss(), a2.tree_rss()))} / "
-                         f"{fmt_mb(max(a1.maxrss(), a2.maxrss()))} |")
+                L.append(
+                    f"| a. taskcost: cold ingest + daily (sum) | | | **{fmt_s(cold)}** | "
+                    f"{fmt_s(a1.cpu() + a2.cpu())} | "
+                    f"{fmt_mb(max(a1.tree_rss(), a2.tree_rss()))} / "
+                    f"{fmt_mb(max(a1.maxrss(), a2.maxrss()))} |"
+                )
             continue
         s = steps.get(k)
         if not s:
@@ -792,26 +899,35 @@ def render(info, corpus, steps, reports, cmp_before, cmp_after, append_info, a, 
             continue
         lo, hi = s.minmax()
         wall_txt = fmt_s(s.wall()) + (f" ({fmt_s(lo)}–{fmt_s(hi)})" if len(s.ok_runs()) > 1 else "")
-        L.append(f"| {name} | `{s.command}` | {len(s.ok_runs())} | {wall_txt} | {fmt_s(s.cpu())} | "
-                 f"{fmt_mb(s.tree_rss())} / {fmt_mb(s.maxrss())} |")
+        L.append(
+            f"| {name} | `{s.command}` | {len(s.ok_runs())} | {wall_txt} | {fmt_s(s.cpu())} | "
+            f"{fmt_mb(s.tree_rss())} / {fmt_mb(s.maxrss())} |"
+        )
     L.append("")
     L.append("| ratio | value |")
     L.append("|---|---|")
     L.append(f"| taskcost cold (ingest + daily) / ccusage daily | {ratio(cold, w(d))} |")
-    L.append(f"| ccusage daily / taskcost daily from warehouse (speed-up of a repeat report) | "
-             f"{ratio(w(d), w(cc))} |")
+    L.append(
+        f"| ccusage daily / taskcost daily from warehouse (speed-up of a repeat report) | "
+        f"{ratio(w(d), w(cc))} |"
+    )
     L.append(f"| taskcost no-change re-ingest / cold ingest | {ratio(w(b), w(a1))} |")
     if e is not None and not e.skipped:
-        L.append(f"| taskcost ingest after +{a.append_percent:g}% lines / cold ingest | "
-                 f"{ratio(w(e), w(a1))} |")
-    for label, s in (("taskcost cold ingest", a1), ("taskcost daily from warehouse", cc),
-                     ("ccusage daily", d)):
+        L.append(
+            f"| taskcost ingest after +{a.append_percent:g}% lines / cold ingest | {ratio(w(e), w(a1))} |"
+        )
+    for label, s in (
+        ("taskcost cold ingest", a1),
+        ("taskcost daily from warehouse", cc),
+        ("ccusage daily", d),
+    ):
         if s and s.ok_runs():
-            L.append(f"| peak RSS {label} (tree / max proc) | {fmt_mb(s.tree_rss())} MB / "
-                     f"{fmt_mb(s.maxrss())} MB |")
+            L.append(
+                f"| peak RSS {label} (tree / max proc) | {fmt_mb(s.tree_rss())} MB / "
+                f"{fmt_mb(s.maxrss())} MB |"
+            )
     if a1 and a1.ok_runs() and d and d.ok_runs():
-        L.append(f"| peak RSS taskcost cold ingest / ccusage (tree) | "
-                 f"{ratio(a1.tree_rss(), d.tree_rss())} |")
+        L.append(f"| peak RSS taskcost cold ingest / ccusage (tree) | {ratio(a1.tree_rss(), d.tree_rss())} |")
     if append_info and append_info.get("message"):
         L.append("")
         L.append(f"Step e appended: {append_info['message'].splitlines()[-1]}")
@@ -838,22 +954,27 @@ def render_tokens(title, cmpres, reports, has_gt) -> str:
         L.append(line)
     tc, cc = reports.get("taskcost"), reports.get("ccusage")
     if tc or cc:
-        L.append(f"| cost USD (own price tables) | "
-                 f"{'—' if not tc else format(tc['totals']['cost_usd'], ',.2f')} | "
-                 f"{'—' if not cc else format(cc['totals']['cost_usd'], ',.2f')} |"
-                 + (" |" if has_gt else ""))
+        L.append(
+            f"| cost USD (own price tables) | "
+            f"{'—' if not tc else format(tc['totals']['cost_usd'], ',.2f')} | "
+            f"{'—' if not cc else format(cc['totals']['cost_usd'], ',.2f')} |" + (" |" if has_gt else "")
+        )
     L.append("")
     if cmpres["agree"] is None:
         L.append("Agreement: not checked (one of the tools has no result).")
     elif cmpres["agree"] and not cmpres["days_mismatch"]:
-        L.append(f"Agreement: **yes** — all four token totals are equal, and so are the totals of "
-                 f"each of the {cmpres['days_total']} UTC days.")
+        L.append(
+            f"Agreement: **yes** — all four token totals are equal, and so are the totals of "
+            f"each of the {cmpres['days_total']} UTC days."
+        )
     else:
         bad = [r["category"] for r in cmpres["rows"] if r["taskcost"] != r["ccusage"]]
-        L.append(f"Agreement: **NO** — totals differ in {', '.join(bad) or 'none'}; "
-                 f"{len(cmpres['days_mismatch'])} of {cmpres['days_total']} days differ"
-                 + (f" (first: {', '.join(cmpres['days_mismatch'][:5])})" if cmpres["days_mismatch"] else "")
-                 + ".")
+        L.append(
+            f"Agreement: **NO** — totals differ in {', '.join(bad) or 'none'}; "
+            f"{len(cmpres['days_mismatch'])} of {cmpres['days_total']} days differ"
+            + (f" (first: {', '.join(cmpres['days_mismatch'][:5])})" if cmpres["days_mismatch"] else "")
+            + "."
+        )
     for who in ("taskcost", "ccusage"):
         k = f"{who}_matches_ground_truth"
         if k in cmpres:

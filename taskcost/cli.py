@@ -47,6 +47,7 @@ def _warehouse(ctx: click.Context) -> Any:
 
 # --- shared options ---
 
+
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
@@ -61,15 +62,27 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 def report_options(f: Any) -> Any:
     for opt in reversed(
         [
-            click.option("--since", callback=_date, metavar="DATE", help="First local date to include (YYYY-MM-DD)."),
-            click.option("--until", callback=_date, metavar="DATE", help="Last local date to include (YYYY-MM-DD)."),
             click.option(
-                "--timezone", "tz", metavar="ZONE",
+                "--since", callback=_date, metavar="DATE", help="First local date to include (YYYY-MM-DD)."
+            ),
+            click.option(
+                "--until", callback=_date, metavar="DATE", help="Last local date to include (YYYY-MM-DD)."
+            ),
+            click.option(
+                "--timezone",
+                "tz",
+                metavar="ZONE",
                 help="IANA zone for dates, e.g. Europe/Paris (default: this machine's zone).",
             ),
             click.option("--source", type=click.Choice(SOURCE_NAMES), help="Only this log source."),
-            click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-                         show_default=True, help="Output format."),
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["table", "json", "csv"]),
+                default="table",
+                show_default=True,
+                help="Output format.",
+            ),
         ]
     ):
         f = opt(f)
@@ -78,11 +91,16 @@ def report_options(f: Any) -> Any:
 
 @click.group(cls=TaskcostGroup)
 @click.option(
-    "--warehouse", type=click.Path(file_okay=False), metavar="DIR",
+    "--warehouse",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
     help="Warehouse folder (default: $TASKCOST_HOME, else ~/.local/share/taskcost).",
 )
 @click.option(
-    "--prices", "prices_file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+    "--prices",
+    "prices_file",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
     help="TOML file of price overrides (negotiated discounts, internal models). Used by "
     "`ingest`, which re-prices the warehouse when it changes, and by `prices`.",
 )
@@ -113,8 +131,15 @@ def cli(ctx: click.Context, warehouse: str | None, prices_file: str | None) -> N
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Parser processes (default: CPU count).")
 @click.option("--verbose", "-v", is_flag=True, help="Also show the time spent in each step.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[str, ...], user: str | None, machine: str | None,
-           strict: bool, jobs: int | None, verbose: bool) -> None:
+def ingest(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    user: str | None,
+    machine: str | None,
+    strict: bool,
+    jobs: int | None,
+    verbose: bool,
+) -> None:
     """Read agent logs into the warehouse, incrementally.
 
     With no PATH, reads the default locations (~/.claude/projects,
@@ -184,8 +209,12 @@ class _progress:
             from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
             self.bar = Progress(
-                "ingest", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                console=_stderr_console(), transient=True,
+                "ingest",
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=_stderr_console(),
+                transient=True,
             )
             self.bar.start()
             self.task = self.bar.add_task("ingest", total=total)
@@ -275,8 +304,9 @@ TOKEN_TITLES = {
 @cli.command()
 @report_options
 @click.pass_context
-def daily(ctx: click.Context, since: date | None, until: date | None, tz: str | None,
-          source: str | None, fmt: str) -> None:
+def daily(
+    ctx: click.Context, since: date | None, until: date | None, tz: str | None, source: str | None, fmt: str
+) -> None:
     """Cost and tokens per day, source and model.
 
     \b
@@ -293,8 +323,15 @@ def daily(ctx: click.Context, since: date | None, until: date | None, tz: str | 
     layout = render.Layout(
         titles={"date": "Date", "source": "Source", "model": "Model", **TOKEN_TITLES},
         hidden=("unpriced_requests", "reasoning_tokens"),
-        totals=("requests", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens",
-                "cost_usd", "unpriced_requests"),
+        totals=(
+            "requests",
+            "input_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "cost_usd",
+            "unpriced_requests",
+        ),
         notes=_unpriced_notes(analyze, con, params) if fmt == "table" else [],
     )
     render.write(table, fmt, sys.stdout, layout)
@@ -302,11 +339,23 @@ def daily(ctx: click.Context, since: date | None, until: date | None, tz: str | 
 
 @cli.command()
 @report_options
-@click.option("--sort", type=click.Choice(["time", "cost"]), default="time", show_default=True,
-              help="Order by last activity or by cost (highest first).")
+@click.option(
+    "--sort",
+    type=click.Choice(["time", "cost"]),
+    default="time",
+    show_default=True,
+    help="Order by last activity or by cost (highest first).",
+)
 @click.pass_context
-def sessions(ctx: click.Context, since: date | None, until: date | None, tz: str | None,
-             source: str | None, fmt: str, sort: str) -> None:
+def sessions(
+    ctx: click.Context,
+    since: date | None,
+    until: date | None,
+    tz: str | None,
+    source: str | None,
+    fmt: str,
+    sort: str,
+) -> None:
     """Cost and tokens per session (subagents included in their parent session).
 
     \b
@@ -330,12 +379,33 @@ def sessions(ctx: click.Context, since: date | None, until: date | None, tz: str
                 "2.1.97): their output tokens are undercounted."
             )
     layout = render.Layout(
-        titles={"session_id": "Session", "project": "Project", "last_activity": "Last activity",
-                "models": "Models", **TOKEN_TITLES},
-        hidden=("source", "user", "machine", "git_branch", "first_activity", "subagent_requests",
-                "reasoning_tokens", "unpriced_requests", "placeholder_requests"),
-        totals=("requests", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens",
-                "cost_usd", "unpriced_requests"),
+        titles={
+            "session_id": "Session",
+            "project": "Project",
+            "last_activity": "Last activity",
+            "models": "Models",
+            **TOKEN_TITLES,
+        },
+        hidden=(
+            "source",
+            "user",
+            "machine",
+            "git_branch",
+            "first_activity",
+            "subagent_requests",
+            "reasoning_tokens",
+            "unpriced_requests",
+            "placeholder_requests",
+        ),
+        totals=(
+            "requests",
+            "input_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "cost_usd",
+            "unpriced_requests",
+        ),
         total_label_column="session_id",
         notes=notes,
         tz=tz,
@@ -348,7 +418,9 @@ def sessions(ctx: click.Context, since: date | None, until: date | None, tz: str
 
 @cli.command("sql")
 @click.argument("query")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
 @click.pass_context
 def sql_cmd(ctx: click.Context, query: str, fmt: str) -> None:
     """Run read-only SQL over the warehouse views.
@@ -371,10 +443,19 @@ def sql_cmd(ctx: click.Context, query: str, fmt: str) -> None:
 @click.option("--provider", help="Provider id, e.g. anthropic (default: inferred from the model).")
 @click.option("--speed", help="e.g. fast")
 @click.option("--service-tier", help="e.g. batch, priority, flex")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
 @click.pass_context
-def prices(ctx: click.Context, model: str, on: date | None, provider: str | None, speed: str | None,
-           service_tier: str | None, fmt: str) -> None:
+def prices(
+    ctx: click.Context,
+    model: str,
+    on: date | None,
+    provider: str | None,
+    speed: str | None,
+    service_tier: str | None,
+    fmt: str,
+) -> None:
     """Show which price applies to MODEL, and where it comes from.
 
     \b
@@ -398,15 +479,21 @@ def prices(ctx: click.Context, model: str, on: date | None, provider: str | None
         click.echo(f"  matched: {first['matched_provider']} / {first['matched_model']}")
         click.echo(f"  source:  {first['price_source']}")
         shown = table.select(["tier_start", "tier_end", *pricing.RATE_COLUMNS])
-        render.write(shown, "table", sys.stdout, render.Layout(
-            titles={"tier_start": "Prompt above", "tier_end": "up to"}, cost_columns=()))
+        render.write(
+            shown,
+            "table",
+            sys.stdout,
+            render.Layout(titles={"tier_start": "Prompt above", "tier_end": "up to"}, cost_columns=()),
+        )
         return
     render.write(table, fmt, sys.stdout)
 
 
 @cli.command()
 @click.argument("table", required=False, type=click.Choice(["requests", "events", "prices"]))
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True
+)
 def schema(table: str | None, fmt: str) -> None:
     """Print the columns of the warehouse tables, with their meaning."""
     import json
@@ -415,8 +502,18 @@ def schema(table: str | None, fmt: str) -> None:
 
     names = [table] if table else list(schemas.TABLES)
     if fmt == "json":
-        click.echo(json.dumps({n: [dict(zip(("column", "type", "nullable", "doc"), c, strict=True))
-                                   for c in schemas.describe(n)] for n in names}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    n: [
+                        dict(zip(("column", "type", "nullable", "doc"), c, strict=True))
+                        for c in schemas.describe(n)
+                    ]
+                    for n in names
+                },
+                indent=2,
+            )
+        )
         return
     for n in names:
         click.echo(f"### `{n}` (schema version {schemas.SCHEMA_VERSION})\n")

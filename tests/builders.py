@@ -79,6 +79,8 @@ def user(text: str | list[dict[str, Any]], ts: str, **extra: Any) -> dict[str, A
     return envelope("user", ts, message={"role": "user", "content": text}, **extra)
 
 
-def tool_result(tool_use_id: str, ts: str, *, is_error: bool = False, content: str = "ok", **extra: Any) -> dict[str, Any]:
+def tool_result(
+    tool_use_id: str, ts: str, *, is_error: bool = False, content: str = "ok", **extra: Any
+) -> dict[str, Any]:
     block = {"type": "tool_result", "tool_use_id": tool_use_id, "content": content, "is_error": is_error}
     return user([block], ts, **extra)

@@ -23,7 +23,9 @@ def snapshot(root: Path) -> tuple[bytes, dict[str, object]]:
 @pytest.fixture
 def populated(tmp_path: Path) -> tuple[Path, Path]:
     ingest(SAMPLE_LOGS)
-    extra = jsonl(tmp_path / "more" / "s.jsonl", [assistant("msg_new", "2026-11-20T10:00:00.000Z", req="req_new")])
+    extra = jsonl(
+        tmp_path / "more" / "s.jsonl", [assistant("msg_new", "2026-11-20T10:00:00.000Z", req="req_new")]
+    )
     return default_root(), extra
 
 

@@ -50,8 +50,9 @@ def ingested(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
 def test_request_totals(ingested: tuple[str, str]) -> None:
     name, _ = ingested
     exp = EXPECTED[name]
-    got = query(
-        """SELECT count(*) AS requests,
+    got = (
+        query(
+            """SELECT count(*) AS requests,
                   coalesce(sum(input_tokens), 0) AS input_tokens,
                   coalesce(sum(cache_read_tokens), 0) AS cache_read_tokens,
                   coalesce(sum(cache_write_5m_tokens), 0) AS cache_write_5m_tokens,
@@ -62,8 +63,11 @@ def test_request_totals(ingested: tuple[str, str]) -> None:
                   count(*) FILTER (is_sidechain) AS sidechain_requests,
                   count(*) FILTER (cost_source = 'unpriced') AS unpriced_requests
            FROM requests"""
-    )[0] if _has_requests() else dict.fromkeys(
-        (*TOKEN_KEYS, "placeholder_requests", "sidechain_requests", "unpriced_requests"), 0
+        )[0]
+        if _has_requests()
+        else dict.fromkeys(
+            (*TOKEN_KEYS, "placeholder_requests", "sidechain_requests", "unpriced_requests"), 0
+        )
     )
     for key in (*TOKEN_KEYS, "placeholder_requests", "sidechain_requests"):
         assert got[key] == exp[key], f"{name}: {key}"
@@ -119,7 +123,11 @@ def test_skipped_lines_are_counted_by_reason(ingested: tuple[str, str]) -> None:
 
 def test_events_by_kind(ingested: tuple[str, str]) -> None:
     name, _ = ingested
-    got = {r["kind"]: r["n"] for r in query("SELECT kind, count(*) AS n FROM events GROUP BY kind")} if _has_events() else {}
+    got = (
+        {r["kind"]: r["n"] for r in query("SELECT kind, count(*) AS n FROM events GROUP BY kind")}
+        if _has_events()
+        else {}
+    )
     assert got == EXPECTED[name]["events"], name
 
 
@@ -147,22 +155,44 @@ def _count(sql: str) -> int:
 @pytest.mark.parametrize(
     ("name", "sql", "expected"),
     [
-        ("compaction", "SELECT pre_compaction_tokens AS a, post_compaction_tokens AS b, compaction_trigger AS c "
-         "FROM events WHERE kind = 'compaction'", [{"a": 167000, "b": 7000, "c": "auto"}]),
+        (
+            "compaction",
+            "SELECT pre_compaction_tokens AS a, post_compaction_tokens AS b, compaction_trigger AS c "
+            "FROM events WHERE kind = 'compaction'",
+            [{"a": 167000, "b": 7000, "c": "auto"}],
+        ),
         ("compaction", "SELECT detail AS a FROM events WHERE kind = 'meta_user'", [{"a": "compact_summary"}]),
-        ("api_error", "SELECT error_kind AS a FROM events WHERE kind = 'api_error' ORDER BY ts",
-         [{"a": "rate_limit"}, {"a": "authentication_failed"}, {"a": "server_error"}]),
-        ("interrupt_and_rejection", "SELECT detail AS a FROM events WHERE kind = 'interrupt' ORDER BY ts",
-         [{"a": "during_tool_use"}, {"a": "during_response"}]),
-        ("interrupt_and_rejection", "SELECT count(*) AS a FROM events WHERE kind = 'tool_result' AND is_error",
-         [{"a": 1}]),
-        ("commands_and_meta", "SELECT detail AS a, prompt_preview AS b FROM events WHERE kind = 'command'",
-         [{"a": "model", "b": "/model opus"}]),
-        ("subagent_layout", "SELECT DISTINCT agent_id IS NOT NULL AS a, model AS b FROM requests WHERE is_sidechain",
-         [{"a": True, "b": "claude-haiku-4-5-20251001"}]),
+        (
+            "api_error",
+            "SELECT error_kind AS a FROM events WHERE kind = 'api_error' ORDER BY ts",
+            [{"a": "rate_limit"}, {"a": "authentication_failed"}, {"a": "server_error"}],
+        ),
+        (
+            "interrupt_and_rejection",
+            "SELECT detail AS a FROM events WHERE kind = 'interrupt' ORDER BY ts",
+            [{"a": "during_tool_use"}, {"a": "during_response"}],
+        ),
+        (
+            "interrupt_and_rejection",
+            "SELECT count(*) AS a FROM events WHERE kind = 'tool_result' AND is_error",
+            [{"a": 1}],
+        ),
+        (
+            "commands_and_meta",
+            "SELECT detail AS a, prompt_preview AS b FROM events WHERE kind = 'command'",
+            [{"a": "model", "b": "/model opus"}],
+        ),
+        (
+            "subagent_layout",
+            "SELECT DISTINCT agent_id IS NOT NULL AS a, model AS b FROM requests WHERE is_sidechain",
+            [{"a": True, "b": "claude-haiku-4-5-20251001"}],
+        ),
         ("reported_cost_v1", "SELECT DISTINCT cost_source AS a FROM requests", [{"a": "reported"}]),
-        ("fast_mode", "SELECT model AS a, cost_source AS b FROM requests WHERE cost_usd IS NULL",
-         [{"a": "claude-opus-4-6", "b": "unpriced"}]),
+        (
+            "fast_mode",
+            "SELECT model AS a, cost_source AS b FROM requests WHERE cost_usd IS NULL",
+            [{"a": "claude-opus-4-6", "b": "unpriced"}],
+        ),
         ("resume_replay", "SELECT count(DISTINCT session_id) AS a FROM requests", [{"a": 2}]),
     ],
 )

@@ -31,14 +31,22 @@ def test_ingest_writes_its_summary_to_stderr_only() -> None:
     assert "unpriced: acme/coder-large-2" in result.stderr
 
 
-def test_ingest_reads_the_default_locations(isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ingest_reads_the_default_locations(
+    isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # ~/.claude/projects, ~/.config/claude/projects and every CLAUDE_CONFIG_DIR entry
-    shutil.copytree(SAMPLE_LOGS / "claude" / "projects" / "-home-dana-src-tally-cli",
-                    isolated_env / ".claude" / "projects" / "tally")
-    shutil.copytree(SAMPLE_LOGS / "claude" / "projects" / "-home-dana-work-ops-dashboard",
-                    isolated_env / ".config" / "claude" / "projects" / "ops")
+    shutil.copytree(
+        SAMPLE_LOGS / "claude" / "projects" / "-home-dana-src-tally-cli",
+        isolated_env / ".claude" / "projects" / "tally",
+    )
+    shutil.copytree(
+        SAMPLE_LOGS / "claude" / "projects" / "-home-dana-work-ops-dashboard",
+        isolated_env / ".config" / "claude" / "projects" / "ops",
+    )
     extra = tmp_path / "team-dir"
-    shutil.copytree(SAMPLE_LOGS / "claude" / "projects" / "-home-dana-src-billing-api", extra / "projects" / "billing")
+    shutil.copytree(
+        SAMPLE_LOGS / "claude" / "projects" / "-home-dana-src-billing-api", extra / "projects" / "billing"
+    )
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", f"{tmp_path / 'missing'},{extra}")
     result = invoke("ingest")
     assert result.exit_code == 0, result.stderr
@@ -100,15 +108,25 @@ def test_sql_reads_every_view() -> None:
         "sql",
         "SELECT (SELECT count(*) FROM requests) AS r, (SELECT count(*) FROM events) > 0 AS e, "
         "(SELECT count(*) FROM prices) > 0 AS p, (SELECT count(*) FROM files) AS f",
-        "--format", "json",
+        "--format",
+        "json",
     )
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == [{"r": 58, "e": True, "p": True, "f": 8}]
 
 
 DAILY_KEYS = [
-    "date", "source", "model", "requests", "input_tokens", "cache_read_tokens", "cache_write_tokens",
-    "output_tokens", "reasoning_tokens", "cost_usd", "unpriced_requests",
+    "date",
+    "source",
+    "model",
+    "requests",
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "unpriced_requests",
 ]
 
 
@@ -129,7 +147,9 @@ def test_csv_carries_the_same_values_as_json() -> None:
     assert lines[0].split(",") == DAILY_KEYS
     assert len(lines) == len(as_json) + 1
     first = dict(zip(DAILY_KEYS, lines[1].split(","), strict=True))
-    assert first["requests"] == str(as_json[0]["requests"]) and first["cost_usd"] == str(as_json[0]["cost_usd"])
+    assert first["requests"] == str(as_json[0]["requests"]) and first["cost_usd"] == str(
+        as_json[0]["cost_usd"]
+    )
 
 
 def late_evening(tmp_path: Path) -> Path:
@@ -168,8 +188,17 @@ def test_default_zone_is_the_machines(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_since_and_until_are_local_dates(tmp_path: Path) -> None:
     ingest(late_evening(tmp_path))
     rows = json.loads(
-        invoke("daily", "--format", "json", "--timezone", "Europe/Paris", "--since", "2026-11-04",
-               "--until", "2026-11-04").stdout
+        invoke(
+            "daily",
+            "--format",
+            "json",
+            "--timezone",
+            "Europe/Paris",
+            "--since",
+            "2026-11-04",
+            "--until",
+            "2026-11-04",
+        ).stdout
     )
     assert [(r["date"], r["requests"]) for r in rows] == [("2026-11-04", 2)]
     sessions = json.loads(

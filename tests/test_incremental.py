@@ -25,8 +25,14 @@ def session_file(tmp_path: Path, name: str = "s1.jsonl") -> Path:
         tmp_path / "logs" / name,
         [
             user("add a health check endpoint", "2026-11-02T10:00:00.000Z", promptId="p-1"),
-            assistant("msg_A", "2026-11-02T10:00:05.000Z", req="req_A", out=40, stop="tool_use",
-                      block={"type": "tool_use", "id": "toolu_1", "name": "Edit", "input": {}}),
+            assistant(
+                "msg_A",
+                "2026-11-02T10:00:05.000Z",
+                req="req_A",
+                out=40,
+                stop="tool_use",
+                block={"type": "tool_use", "id": "toolu_1", "name": "Edit", "input": {}},
+            ),
             tool_result("toolu_1", "2026-11-02T10:00:06.000Z", promptId="p-1"),
             assistant("msg_B", "2026-11-02T10:00:09.000Z", req="req_B", out=60),
         ],
@@ -109,7 +115,9 @@ def test_truncated_file_keeps_the_usage_already_ingested(tmp_path: Path) -> None
 
 def test_deleted_file_keeps_its_history(tmp_path: Path) -> None:
     f = session_file(tmp_path)
-    other = jsonl(tmp_path / "logs" / "s2.jsonl", [assistant("msg_Z", "2026-11-03T09:00:00.000Z", req="req_Z")])
+    other = jsonl(
+        tmp_path / "logs" / "s2.jsonl", [assistant("msg_Z", "2026-11-03T09:00:00.000Z", req="req_Z")]
+    )
     ingest(tmp_path / "logs")
     other.unlink()
     ingest(tmp_path / "logs")
@@ -120,8 +128,16 @@ def test_deleted_file_keeps_its_history(tmp_path: Path) -> None:
 def test_placeholder_copy_is_replaced_when_the_final_copy_arrives_later(tmp_path: Path) -> None:
     f = jsonl(
         tmp_path / "logs" / "s.jsonl",
-        [assistant("msg_P", "2026-11-02T10:00:05.000Z", req="req_P", out=1, stop=None,
-                   block={"type": "thinking", "thinking": "…"})],
+        [
+            assistant(
+                "msg_P",
+                "2026-11-02T10:00:05.000Z",
+                req="req_P",
+                out=1,
+                stop=None,
+                block={"type": "thinking", "thinking": "…"},
+            )
+        ],
     )
     ingest(f)
     assert query("SELECT output_tokens, usage_quality FROM requests") == [
@@ -143,7 +159,9 @@ def test_same_file_under_two_roots_counts_once(tmp_path: Path) -> None:
     copy.write_bytes(f.read_bytes())
     ingest(f.parent, copy.parent)
     assert totals()["requests"] == 2
-    assert query("SELECT count(*) AS n FROM events") == query("SELECT count(DISTINCT event_key) AS n FROM events")
+    assert query("SELECT count(*) AS n FROM events") == query(
+        "SELECT count(DISTINCT event_key) AS n FROM events"
+    )
 
 
 def test_touched_but_unchanged_file_adds_nothing(tmp_path: Path) -> None:
@@ -158,14 +176,18 @@ def test_touched_but_unchanged_file_adds_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_large_files_split_into_chunks_give_the_same_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+def test_large_files_split_into_chunks_give_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
     """Chunks parsed apart (by several processes) must agree with one pass: line numbers
     and the prompt id carried into a chunk from the lines before it."""
     lines = []
     for n in range(60):
-        lines.append(user(f"task {n}", f"2026-11-02T10:{n:02d}:00.000Z", promptId=f"p-{n // 10}")
-                     if n % 10 == 0 else
-                     assistant(f"msg_{n}", f"2026-11-02T10:{n:02d}:01.000Z", req=f"req_{n}", out=n))
+        lines.append(
+            user(f"task {n}", f"2026-11-02T10:{n:02d}:00.000Z", promptId=f"p-{n // 10}")
+            if n % 10 == 0
+            else assistant(f"msg_{n}", f"2026-11-02T10:{n:02d}:01.000Z", req=f"req_{n}", out=n)
+        )
     f = jsonl(tmp_path / "logs" / "big.jsonl", lines)
     ingest(f)
     expected = query("SELECT request_key, line_no, prompt_id FROM requests ORDER BY line_no")

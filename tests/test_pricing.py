@@ -33,9 +33,17 @@ def cost_from_rows(rows: list[dict], inp: int, read: int, w5: int, w1: int, out:
     ctx = inp + read + w5 + w1
     row = next(r for r in rows if ctx > r["tier_start"] and (r["tier_end"] is None or ctx <= r["tier_end"]))
     return (
-        inp * row["input_mtok"] + read * row["cache_read_mtok"] + w5 * row["cache_write_5m_mtok"]
-        + w1 * row["cache_write_1h_mtok"] + out * row["output_mtok"]
-    ) / 1e6 + web * row["web_search_each"] + row["request_each"]
+        (
+            inp * row["input_mtok"]
+            + read * row["cache_read_mtok"]
+            + w5 * row["cache_write_5m_mtok"]
+            + w1 * row["cache_write_1h_mtok"]
+            + out * row["output_mtok"]
+        )
+        / 1e6
+        + web * row["web_search_each"]
+        + row["request_each"]
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -48,13 +56,20 @@ def cost_from_rows(rows: list[dict], inp: int, read: int, w5: int, w1: int, out:
     w1=st.integers(0, 50_000),
     out=st.integers(0, 40_000),
 )
-def test_tier_rows_reproduce_genai_prices(model: str, day: date, inp: int, read: int, w5: int, w1: int, out: int) -> None:
+def test_tier_rows_reproduce_genai_prices(
+    model: str, day: date, inp: int, read: int, w5: int, w1: int, out: int
+) -> None:
     rows = resolve(PriceKey(None, model, day, None, None)).rows
     ours = cost_from_rows(rows, inp, read, w5, w1, out)
     ref = calc_price(
         # genai-prices counts input including cache reads and writes
-        Usage(input_tokens=inp + read + w5 + w1, cache_read_tokens=read, cache_write_tokens=w5 + w1,
-              cache_write_1h_tokens=w1, output_tokens=out),
+        Usage(
+            input_tokens=inp + read + w5 + w1,
+            cache_read_tokens=read,
+            cache_write_tokens=w5 + w1,
+            cache_write_1h_tokens=w1,
+            output_tokens=out,
+        ),
         model,
         genai_request_timestamp=datetime.combine(day, datetime.min.time(), tzinfo=UTC),
     ).total_price
@@ -150,7 +165,10 @@ def test_first_matching_override_wins(tmp_path: Path) -> None:
             '[[price]]\nmodel = "claude-*"\nmultiplier = 0.9\n',
         )
     )
-    assert resolve(PriceKey(None, "claude-opus-4-7", date(2026, 5, 1), None, None), ov).rows[0]["input_mtok"] == 2.5
+    assert (
+        resolve(PriceKey(None, "claude-opus-4-7", date(2026, 5, 1), None, None), ov).rows[0]["input_mtok"]
+        == 2.5
+    )
     assert resolve(PriceKey(None, "claude-sonnet-4-6", date(2026, 5, 1), None, None), ov).rows[0][
         "input_mtok"
     ] == pytest.approx(2.7)
@@ -173,8 +191,21 @@ def test_bad_prices_files_give_one_clear_error(tmp_path: Path, text: str, messag
 
 
 def test_ingest_with_prices_file_reprices_and_remembers_it(tmp_path: Path) -> None:
-    f = jsonl(tmp_path / "logs" / "s.jsonl", [assistant("msg_1", "2026-11-02T10:00:00.000Z", model="claude-opus-4-7",
-                                                        inp=0, read=0, w5=0, w1=0, out=1_000_000)])
+    f = jsonl(
+        tmp_path / "logs" / "s.jsonl",
+        [
+            assistant(
+                "msg_1",
+                "2026-11-02T10:00:00.000Z",
+                model="claude-opus-4-7",
+                inp=0,
+                read=0,
+                w5=0,
+                w1=0,
+                out=1_000_000,
+            )
+        ],
+    )
     ingest(f)
     assert query("SELECT cost_usd FROM requests") == [{"cost_usd": 25.0}]
     prices = write_prices(tmp_path, '[[price]]\nmodel = "claude-opus-4-7"\nmultiplier = 0.8\n')
@@ -192,10 +223,27 @@ def test_sql_cost_matches_python_rates_and_reports_unpriced(tmp_path: Path) -> N
     f = jsonl(
         tmp_path / "logs" / "s.jsonl",
         [
-            assistant("msg_1", "2026-02-10T10:00:00.000Z", model="claude-sonnet-4-5-20250929",
-                      inp=10, read=240_000, w5=5_000, w1=5_000, out=2_000),
-            assistant("msg_2", "2026-02-10T10:01:00.000Z", model="acme/coder-large-2", req=None,
-                      inp=50_000, read=0, w5=0, w1=0, out=100),
+            assistant(
+                "msg_1",
+                "2026-02-10T10:00:00.000Z",
+                model="claude-sonnet-4-5-20250929",
+                inp=10,
+                read=240_000,
+                w5=5_000,
+                w1=5_000,
+                out=2_000,
+            ),
+            assistant(
+                "msg_2",
+                "2026-02-10T10:01:00.000Z",
+                model="acme/coder-large-2",
+                req=None,
+                inp=50_000,
+                read=0,
+                w5=0,
+                w1=0,
+                out=100,
+            ),
         ],
     )
     ingest(f)

@@ -25,7 +25,7 @@ def sample() -> None:
 def test_report_golden(sample: None, report: str, fmt: str) -> None:
     result = invoke(report, "--format", fmt, "--timezone", "America/New_York")
     assert result.exit_code == 0, result.stderr
-    assert_golden(f"sample_{report}.{ 'txt' if fmt == 'table' else fmt}", result.stdout)
+    assert_golden(f"sample_{report}.{'txt' if fmt == 'table' else fmt}", result.stdout)
 
 
 def test_table_shows_totals_and_unpriced_never_zero(sample: None) -> None:
@@ -42,7 +42,9 @@ AWKWARD = pa.table(
         "cost_usd": [0.1 + 0.2, None, 12.5, 1e-9, None],
         "unpriced_requests": pa.array([0, 2, 0, 0, 1], pa.int64()),
         "day": [date(2026, 11, 3)] * 4 + [None],
-        "at": pa.array([datetime(2026, 11, 3, 23, 30, 0, 123000, tzinfo=UTC)] * 5, pa.timestamp("us", tz="UTC")),
+        "at": pa.array(
+            [datetime(2026, 11, 3, 23, 30, 0, 123000, tzinfo=UTC)] * 5, pa.timestamp("us", tz="UTC")
+        ),
         "ok": [True, False, None, True, False],
     }
 )
@@ -51,5 +53,7 @@ AWKWARD = pa.table(
 @pytest.mark.parametrize("fmt", render.FORMATS)
 def test_awkward_values_in_every_format(fmt: str) -> None:
     out = io.StringIO()
-    render.write(AWKWARD, fmt, out, render.Layout(tz="Europe/Paris", totals=("n", "cost_usd", "unpriced_requests")))
+    render.write(
+        AWKWARD, fmt, out, render.Layout(tz="Europe/Paris", totals=("n", "cost_usd", "unpriced_requests"))
+    )
     assert_golden(f"awkward.{'txt' if fmt == 'table' else fmt}", out.getvalue())

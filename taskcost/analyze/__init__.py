@@ -60,12 +60,23 @@ def connect(wh: Warehouse, *, sandbox: bool = False) -> duckdb.DuckDBPyConnectio
         "files",
         pa.Table.from_pylist(
             [
-                {"path": path, "source": e["source"], "size": e["size"], "offset": e["offset"], "lines": e["lines"]}
+                {
+                    "path": path,
+                    "source": e["source"],
+                    "size": e["size"],
+                    "offset": e["offset"],
+                    "lines": e["lines"],
+                }
                 for path, e in sorted(catalog.items())
             ],
             schema=pa.schema(
-                [("path", pa.string()), ("source", pa.string()), ("size", pa.int64()),
-                 ("offset", pa.int64()), ("lines", pa.int64())]
+                [
+                    ("path", pa.string()),
+                    ("source", pa.string()),
+                    ("size", pa.int64()),
+                    ("offset", pa.int64()),
+                    ("lines", pa.int64()),
+                ]
             ),
         ),
     )

@@ -107,7 +107,9 @@ def _fingerprint(path: str, offset: int) -> tuple[str, str]:
         head = f.read(min(FINGERPRINT, offset))
         f.seek(max(0, offset - FINGERPRINT))
         tail = f.read(offset - max(0, offset - FINGERPRINT))
-    return hashlib.blake2b(head, digest_size=16).hexdigest(), hashlib.blake2b(tail, digest_size=16).hexdigest()
+    return hashlib.blake2b(head, digest_size=16).hexdigest(), hashlib.blake2b(
+        tail, digest_size=16
+    ).hexdigest()
 
 
 def _discover(paths: Iterable[str], sources: dict[str, Source]) -> list[str]:
@@ -234,7 +236,10 @@ def run(
         line_base = 0
         if old:
             action = "reread"
-            if st.st_size >= old["offset"] and _fingerprint(path, old["offset"]) == (old["head"], old["tail"]):
+            if st.st_size >= old["offset"] and _fingerprint(path, old["offset"]) == (
+                old["head"],
+                old["tail"],
+            ):
                 start, action = old["offset"], "appended"
                 state, line_base = old.get("state", {}), old["lines"]
         entry = {
@@ -307,7 +312,9 @@ def run(
     )
 
 
-def _tasks(plan: list[tuple[FileReport, list[Chunk], dict[str, Any]]]) -> list[list[tuple[Chunk, dict[str, Any]]]]:
+def _tasks(
+    plan: list[tuple[FileReport, list[Chunk], dict[str, Any]]],
+) -> list[list[tuple[Chunk, dict[str, Any]]]]:
     """Group chunks into tasks of about TASK_BYTES; big chunks stand alone."""
     tasks: list[list[tuple[Chunk, dict[str, Any]]]] = []
     current: list[tuple[Chunk, dict[str, Any]]] = []
@@ -391,4 +398,12 @@ def identity_defaults() -> tuple[str, str]:
     return user, socket.gethostname() or "unknown"
 
 
-__all__ = ["SOURCES", "SOURCE_NAMES", "IngestBatch", "IngestReport", "default_paths", "identity_defaults", "run"]
+__all__ = [
+    "SOURCES",
+    "SOURCE_NAMES",
+    "IngestBatch",
+    "IngestReport",
+    "default_paths",
+    "identity_defaults",
+    "run",
+]

@@ -67,9 +67,8 @@ from __future__ import annotations
 import os
 import re
 from datetime import datetime
-from typing import Any
-
 from functools import cache
+from typing import Any
 
 import msgspec
 from msgspec import Raw, Struct
@@ -220,7 +219,6 @@ class TextBlock(Struct):
 _line = msgspec.json.Decoder(Line)
 _text_blocks = msgspec.json.Decoder(list[TextBlock])
 _any = msgspec.json.Decoder()
-
 
 
 @cache
@@ -444,8 +442,13 @@ class _ChunkParser:
                 text = _content_text(msg.content)
                 kind = _error_kind(ln.error, ln.apiErrorStatus, text)
                 self.event(
-                    ln, i, "api_error", ln.uuid or msg.id,
-                    message_id=msg.id, error_kind=kind, error_status=ln.apiErrorStatus,
+                    ln,
+                    i,
+                    "api_error",
+                    ln.uuid or msg.id,
+                    message_id=msg.id,
+                    error_kind=kind,
+                    error_status=ln.apiErrorStatus,
                 )
             return
         u = msg.usage
@@ -457,8 +460,12 @@ class _ChunkParser:
         read = u.cache_read_input_tokens or 0
         write = u.cache_creation_input_tokens or 0
         cc = u.cache_creation
-        if cc is not None and (cc.ephemeral_1h_input_tokens is not None or cc.ephemeral_5m_input_tokens is not None):
-            w1h = min(cc.ephemeral_1h_input_tokens or 0, write) if write else cc.ephemeral_1h_input_tokens or 0
+        if cc is not None and (
+            cc.ephemeral_1h_input_tokens is not None or cc.ephemeral_5m_input_tokens is not None
+        ):
+            w1h = (
+                min(cc.ephemeral_1h_input_tokens or 0, write) if write else cc.ephemeral_1h_input_tokens or 0
+            )
             w5m = (write - w1h) if write else (cc.ephemeral_5m_input_tokens or 0)
         else:
             w1h, w5m = 0, write
@@ -504,8 +511,13 @@ class _ChunkParser:
             for n, b in enumerate(msg.content):
                 if b.type == "tool_use":
                     self.event(
-                        ln, i, "tool_call", b.id or f"{ln.uuid or msg.id}#{n}",
-                        message_id=msg.id, tool_name=b.name, tool_use_id=b.id,
+                        ln,
+                        i,
+                        "tool_call",
+                        b.id or f"{ln.uuid or msg.id}#{n}",
+                        message_id=msg.id,
+                        tool_name=b.name,
+                        tool_use_id=b.id,
                     )
         if msg.stop_reason in TERMINAL_STOP_REASONS:
             self.event(ln, i, "turn_end", msg.id, message_id=msg.id, stop_reason=msg.stop_reason)
@@ -545,8 +557,12 @@ class _ChunkParser:
         if b.is_error and _raw_text(b.content).startswith(REJECTION_PREFIX):
             kind = "tool_rejection"
         self.event(
-            ln, i, kind, b.tool_use_id or (ln.uuid and f"{ln.uuid}#{n}"),
-            tool_use_id=b.tool_use_id, is_error=bool(b.is_error),
+            ln,
+            i,
+            kind,
+            b.tool_use_id or (ln.uuid and f"{ln.uuid}#{n}"),
+            tool_use_id=b.tool_use_id,
+            is_error=bool(b.is_error),
         )
 
     def user_text(self, ln: Line, i: int, text: str, images: int) -> None:
@@ -593,8 +609,13 @@ class _ChunkParser:
             return
         meta = ln.compactMetadata or CompactMetadata()
         self.event(
-            ln, i, "compaction", ln.uuid,
-            pre=meta.preTokens, post=meta.postTokens, trigger=meta.trigger,
+            ln,
+            i,
+            "compaction",
+            ln.uuid,
+            pre=meta.preTokens,
+            post=meta.postTokens,
+            trigger=meta.trigger,
         )
 
     def queued(self, ln: Line, i: int) -> None:

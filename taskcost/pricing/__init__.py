@@ -144,7 +144,17 @@ def load_overrides(path: str | Path) -> Overrides:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise TaskcostError(f"prices file {path} is not valid TOML: {e}") from None
     entries = []
-    allowed = {"model", "provider", "speed", "service_tier", "from", "until", "multiplier", "tier", *PRICE_KEYS}
+    allowed = {
+        "model",
+        "provider",
+        "speed",
+        "service_tier",
+        "from",
+        "until",
+        "multiplier",
+        "tier",
+        *PRICE_KEYS,
+    }
     for n, raw in enumerate(doc.get("price", []), start=1):
         where = f"{path} [[price]] #{n}"
         unknown = set(raw) - allowed
@@ -263,7 +273,10 @@ def resolve(key: PriceKey, overrides: Overrides | None = None) -> Resolved:
         else:
             wanted = ", ".join(f"{k}={v}" for k, v in ctx.items())
             return Resolved(
-                [], provider.id, model.id, source,
+                [],
+                provider.id,
+                model.id,
+                source,
                 f"genai-prices has no {wanted} price for {model.id} on {key.price_date}",
             )
     mp = model.get_prices(when_ts, ctx or None)
@@ -305,9 +318,7 @@ def _scaled(mp: Any, m: Decimal, types: Any) -> Any:
 def _tier_rows(mp: Any, types: Any) -> list[dict[str, Any]]:
     """One row of rates per tier (base first), with genai-prices' fallbacks applied."""
     values = {k: getattr(mp, k, None) for k in PRICE_KEYS}
-    starts = sorted(
-        {t.start for v in values.values() if isinstance(v, types.TieredPrices) for t in v.tiers}
-    )
+    starts = sorted({t.start for v in values.values() if isinstance(v, types.TieredPrices) for t in v.tiers})
     bounds = [-1, *starts]
     rows = []
     for n, start in enumerate(bounds):

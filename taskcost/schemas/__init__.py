@@ -51,8 +51,7 @@ def conform(table: pa.Table, name: str) -> pa.Table:
 def describe(name: str) -> list[tuple[str, str, bool, str]]:
     """(column, type, nullable, doc) for each column of table ``name``."""
     return [
-        (f.name, str(f.type), f.nullable, (f.metadata or {}).get(b"doc", b"").decode())
-        for f in TABLES[name]
+        (f.name, str(f.type), f.nullable, (f.metadata or {}).get(b"doc", b"").decode()) for f in TABLES[name]
     ]
 
 

@@ -245,10 +245,16 @@ class Writer:
         removed = db.removed("request_merge", "request_key")
         stats.staged_requests = db.scalar("SELECT count(*) FROM staged_requests")
         stats.updated_requests = sum(len(keys) for keys in removed.values())
-        stats.new_requests = db.keepers("request_merge", "staged_requests", "new_requests") - stats.updated_requests
+        stats.new_requests = (
+            db.keepers("request_merge", "staged_requests", "new_requests") - stats.updated_requests
+        )
         rates, prices_changed = self._rates(db, overrides, stats.repriced)
         stats.unpriced_keys = sorted(
-            {(r["matched_model"] or r["model"], r["unpriced_reason"]) for r in rates.to_pylist() if r["unpriced_reason"]},
+            {
+                (r["matched_model"] or r["model"], r["unpriced_reason"])
+                for r in rates.to_pylist()
+                if r["unpriced_reason"]
+            },
             key=str,
         )
         clock("look up prices")
@@ -259,7 +265,9 @@ class Writer:
                 continue
             parts.remove(part)
             db.parquet_view("to_price", [str(self.wh.root / part)], exclude=("request_key", keys or []))
-            parts.append(db.copy(sql("price_requests") if stats.repriced else "SELECT * FROM to_price", "requests"))
+            parts.append(
+                db.copy(sql("price_requests") if stats.repriced else "SELECT * FROM to_price", "requests")
+            )
         if stats.new_requests + stats.updated_requests:
             db.execute("CREATE OR REPLACE TEMP VIEW to_price AS SELECT * FROM new_requests")
             parts.append(db.copy(sql("price_requests"), "requests"))
@@ -333,8 +341,14 @@ class Writer:
 
         db.execute("CREATE OR REPLACE TEMP VIEW to_price AS SELECT * FROM new_requests")
         keys = {tuple(r) for r in db.execute(sql("price_keys")).fetchall()}
-        old_files = [str(self.wh.root / p) for p in (self.manifest or {"tables": {}})["tables"].get("prices", [])]
-        old = pa.concat_tables([_read_parquet(f) for f in old_files]) if old_files else schemas.TABLES["prices"].empty_table()
+        old_files = [
+            str(self.wh.root / p) for p in (self.manifest or {"tables": {}})["tables"].get("prices", [])
+        ]
+        old = (
+            pa.concat_tables([_read_parquet(f) for f in old_files])
+            if old_files
+            else schemas.TABLES["prices"].empty_table()
+        )
         old_keys = {
             (r["provider"], r["model"], r["price_date"], r["speed"], r["service_tier"])
             for r in old.select(["provider", "model", "price_date", "speed", "service_tier"]).to_pylist()
@@ -346,7 +360,9 @@ class Writer:
             wanted = sorted(keys - old_keys, key=_key_sort)
             rates = old.cast(schemas.TABLES["prices"])
             if wanted:
-                rates = pa.concat_tables([rates, pricing.price_table([pricing.PriceKey(*k) for k in wanted], overrides)])
+                rates = pa.concat_tables(
+                    [rates, pricing.price_table([pricing.PriceKey(*k) for k in wanted], overrides)]
+                )
         db.con.register("price_rates", rates)
         return rates, bool(wanted) or reprice_all
 
@@ -414,7 +430,12 @@ class _Db:
         self.parquet_view(f"existing_{table}", [str(self.root / p) for p in self.tables[table]], table=table)
 
     def parquet_view(
-        self, name: str, files: list[str], *, table: str | None = None, exclude: tuple[str, list[str]] | None = None
+        self,
+        name: str,
+        files: list[str],
+        *,
+        table: str | None = None,
+        exclude: tuple[str, list[str]] | None = None,
     ) -> None:
         """Register Parquet files as view ``name``: with their file name as ``filename``
         (``table`` given, for merging), or without the rows whose ``exclude[0]`` column
@@ -427,7 +448,9 @@ class _Db:
             if files:
                 self.con.read_parquet(files, filename=True).create_view(name, replace=True)
             else:
-                empty = schemas.TABLES[table].empty_table().append_column("filename", pa.array([], pa.string()))
+                empty = (
+                    schemas.TABLES[table].empty_table().append_column("filename", pa.array([], pa.string()))
+                )
                 self.con.register(name, empty)
             return
         self.con.read_parquet(files).create_view(f"{name}_all", replace=True)
