@@ -40,10 +40,11 @@ Dedupe
     sidechain rows, one row is kept. The kept row is the most complete copy: final usage
     (some line has a ``stop_reason``) over placeholder usage, then the larger token total.
     Among equal copies (history replayed into a resumed or forked session) the copy in
-    the session that ran first is kept (earliest first request, then earliest last
-    request), then the earliest file and line. The rule is a total order, so the result
-    does not depend on the order files are ingested in. Events are deduplicated on the
-    line's uuid (or tool-use / message id) by the same session rule.
+    the session that started first is kept (its earliest request or event), then the
+    smaller session id, file and line. The rule is a total order on the copies, so the
+    result does not depend on the order files are ingested in (a property test checks
+    this). Events are deduplicated on the line's uuid (or tool-use / message id) by the
+    same session rule.
 
 Placeholder usage
     Versions 2.1.14-2.1.96 wrote the ``message_start`` snapshot on block lines:

@@ -237,11 +237,17 @@ class Writer:
         db = _Db(self.wh.root, self.generation, {t: list(m["tables"].get(t, [])) for t in TABLE_NAMES})
         db.register_chunks(batch.chunks)
 
-        # --- requests: merge, then price what is new (or everything, if prices changed) ---
+        # --- stage both tables, then decide which copies to keep ---
         db.stage("requests", batch.staged_requests)
-        clock("stage requests")
+        db.stage("events", batch.staged_events)
+        clock("stage rows")
+        db.execute(sql("candidates"))
+        db.execute(sql("session_starts"))
         db.execute(sql("merge_requests"))
-        clock("merge requests")
+        db.execute(sql("merge_events"))
+        clock("merge")
+
+        # --- requests: write the kept copies, priced (all of them, if prices changed) ---
         removed = db.removed("request_merge", "request_key")
         stats.staged_requests = db.scalar("SELECT count(*) FROM staged_requests")
         stats.updated_requests = sum(len(keys) for keys in removed.values())
@@ -275,10 +281,6 @@ class Writer:
         clock("write requests")
 
         # --- events ---
-        db.stage("events", batch.staged_events)
-        clock("stage events")
-        db.execute(sql("merge_events"))
-        clock("merge events")
         removed = db.removed("event_merge", "event_key")
         stats.staged_events = db.scalar("SELECT count(*) FROM staged_events")
         stats.new_events = db.keepers("event_merge", "staged_events", "new_events") - sum(
