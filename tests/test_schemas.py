@@ -26,10 +26,39 @@ def test_every_column_is_documented_and_versioned(name: str) -> None:
 
 
 def test_requests_has_the_columns_the_issue_names() -> None:
-    wanted = """source user machine project cwd git_branch session_id agent_id is_sidechain prompt_id
-    request_key message_id request_id ts model service_tier speed input_tokens cache_read_tokens
-    cache_write_5m_tokens cache_write_1h_tokens output_tokens reasoning_tokens web_search_requests
-    context_tokens cost_usd cost_source usage_quality cli_version source_file line_no""".split()
+    wanted = [
+        "source",
+        "user",
+        "machine",
+        "project",
+        "cwd",
+        "git_branch",
+        "session_id",
+        "agent_id",
+        "is_sidechain",
+        "prompt_id",
+        "request_key",
+        "message_id",
+        "request_id",
+        "ts",
+        "model",
+        "service_tier",
+        "speed",
+        "input_tokens",
+        "cache_read_tokens",
+        "cache_write_5m_tokens",
+        "cache_write_1h_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "web_search_requests",
+        "context_tokens",
+        "cost_usd",
+        "cost_source",
+        "usage_quality",
+        "cli_version",
+        "source_file",
+        "line_no",
+    ]
     assert set(wanted) <= set(schemas.TABLES["requests"].names)
     assert schemas.TABLES["requests"].field("ts").type == pa.timestamp("us", tz="UTC")
 
@@ -84,7 +113,8 @@ def test_conform_rejects_extra_columns_and_nulls_in_required_ones() -> None:
     )
 )
 def test_conformed_rows_round_trip_through_parquet(rows: list[dict[str, object]], tmp_path_factory) -> None:
-    table = schemas.conform(pa.Table.from_pylist(rows), "requests") if rows else schemas.TABLES["requests"].empty_table()
+    empty = schemas.TABLES["requests"].empty_table()
+    table = schemas.conform(pa.Table.from_pylist(rows), "requests") if rows else empty
     path = tmp_path_factory.mktemp("rt") / "r.parquet"
     pq.write_table(table, path)
     back = schemas.conform(pq.read_table(path), "requests")

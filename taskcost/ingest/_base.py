@@ -7,7 +7,8 @@ A source module defines ``SOURCE``, an object with:
 - ``default_roots()``: folders the tool itself writes to on this machine;
 - ``discover(folder)``: the source's files under a folder, in a deterministic order;
 - ``sniff(head)``: whether a file whose first bytes are ``head`` is in this format;
-- ``parse_chunk(chunk, state)``: parse one byte range of one file into staged rows.
+- ``parse_chunk(chunk, state, rows)``: parse one byte range of one file, appending
+  staged rows to ``rows``.
 
 Files are read in line-aligned byte ranges (chunks) so that one large file can be parsed
 by several processes and a grown file can be read from its last committed offset. State
@@ -65,6 +66,33 @@ class Skips:
 
 
 @dataclass
+class Rows:
+    """Staged rows of one parser task, as tuples in the column order of
+    ``schemas.staging("requests")`` / ``schemas.staging("events")``. Several chunks (files)
+    append to one ``Rows``, which becomes two Arrow tables once, at the end of the task."""
+
+    requests: list[tuple[Any, ...]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def tables(self) -> dict[str, pa.Table]:
+        import pyarrow as pa
+
+        from taskcost import schemas
+
+        out = {}
+        for name, rows in (("requests", self.requests), ("events", self.events)):
+            schema = schemas.staging(name)
+            if not rows:
+                out[name] = schema.empty_table()
+                continue
+            columns = zip(*rows, strict=True)
+            out[name] = pa.Table.from_arrays(
+                [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)], schema=schema
+            )
+        return out
+
+
+@dataclass
 class ChunkResult:
     chunk_id: int
     lines: int  # complete lines consumed (blank ones included)
@@ -72,8 +100,6 @@ class ChunkResult:
     incomplete_tail: bool  # bytes after consumed_to that do not end with a newline yet
     end_state: dict[str, Any]  # carry state after the last line (see the module doc)
     skips: Skips
-    requests: pa.Table  # staged rows, see schemas.staging("requests")
-    events: pa.Table
 
 
 class Source(Protocol):
@@ -86,4 +112,4 @@ class Source(Protocol):
 
     def sniff(self, head: bytes) -> bool: ...
 
-    def parse_chunk(self, chunk: Chunk, state: dict[str, Any]) -> ChunkResult: ...
+    def parse_chunk(self, chunk: Chunk, state: dict[str, Any], rows: Rows) -> ChunkResult: ...

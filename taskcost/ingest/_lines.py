@@ -17,9 +17,10 @@ class LineRange:
     incomplete_tail: bool = False
 
 
-def iter_blocks(path: str, start: int, end: int, out: LineRange) -> Iterator[tuple[bytes, int]]:
-    """Yield ``(block, n)``: blocks of ``n`` complete lines (each ending with a newline)
-    found in ``[start, end)``.
+def iter_blocks(path: str, start: int, end: int, out: LineRange) -> Iterator[tuple[bytes | memoryview, int]]:
+    """Yield ``(block, n)``: runs of ``n`` complete lines, each ending with a newline, found
+    in ``[start, end)``. Blocks are views of the read buffer (no copy); use them before
+    asking for the next one.
 
     ``start`` must be a line start. Bytes after the last newline before ``end`` are not
     yielded: ``out.incomplete_tail`` says whether there were any. Nothing past ``end`` is
@@ -35,14 +36,27 @@ def iter_blocks(path: str, start: int, end: int, out: LineRange) -> Iterator[tup
             if not block:  # the file shrank under us; stop at what is there
                 break
             remaining -= len(block)
-            data = tail + block if tail else block
-            cut = data.rfind(b"\n") + 1
-            tail = data[cut:]
-            if cut:
-                n = data.count(b"\n", 0, cut)
+            begin = 0
+            if tail:  # finish the line that straddles the previous block
+                nl = block.find(b"\n")
+                if nl < 0:
+                    tail += block
+                    continue
+                line = tail + block[: nl + 1]
+                tail = b""
+                out.lines += 1
+                out.consumed_to += len(line)
+                yield line, 1
+                begin = nl + 1
+            cut = block.rfind(b"\n", begin) + 1
+            if cut > begin:
+                n = block.count(b"\n", begin, cut)
                 out.lines += n
-                out.consumed_to += cut
-                yield (data[:cut] if tail else data), n
+                out.consumed_to += cut - begin
+                yield memoryview(block)[begin:cut], n
+                tail = block[cut:]
+            else:
+                tail = block[begin:]
     out.incomplete_tail = bool(tail.strip())
     if tail and not out.incomplete_tail:
         # trailing whitespace without a newline holds no data: consume it

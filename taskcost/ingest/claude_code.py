@@ -68,13 +68,12 @@ from __future__ import annotations
 import os
 import re
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 import msgspec
 from msgspec import Raw, Struct
 
-from taskcost.ingest._base import Chunk, ChunkResult, Skips
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips
 from taskcost.ingest._lines import LineRange, iter_blocks
 
 NAME = "claude_code"
@@ -128,16 +127,16 @@ COMMAND_ARGS = re.compile(r"<command-args>(.*?)</command-args>", re.S)
 # --- line shapes (msgspec skips every field not declared here, without allocating) ---
 
 
-class CacheCreation(Struct):
+class CacheCreation(Struct, gc=False):
     ephemeral_5m_input_tokens: int | None = None
     ephemeral_1h_input_tokens: int | None = None
 
 
-class ServerToolUse(Struct):
+class ServerToolUse(Struct, gc=False):
     web_search_requests: int | None = None
 
 
-class Usage(Struct):
+class Usage(Struct, gc=False):
     input_tokens: int | None = None
     cache_creation_input_tokens: int | None = None
     cache_read_input_tokens: int | None = None
@@ -148,7 +147,7 @@ class Usage(Struct):
     speed: str | None = None
 
 
-class Block(Struct):
+class Block(Struct, gc=False):
     """A content block of a user or assistant message. The large fields (text, tool
     results) stay raw JSON, sliced without copying, and are decoded only when needed."""
 
@@ -161,7 +160,7 @@ class Block(Struct):
     content: Raw = Raw(b"null")  # tool_result
 
 
-class Message(Struct):
+class Message(Struct, gc=False):
     id: str | None = None
     model: str | None = None
     stop_reason: str | None = None
@@ -169,23 +168,23 @@ class Message(Struct):
     content: str | list[Block] | None = None
 
 
-class CompactMetadata(Struct):
+class CompactMetadata(Struct, gc=False):
     trigger: str | None = None
     preTokens: int | None = None
     postTokens: int | None = None
 
 
-class Attachment(Struct):
+class Attachment(Struct, gc=False):
     type: str | None = None
     commandMode: str | None = None
     prompt: Raw = Raw(b"null")
 
 
-class Origin(Struct):
+class Origin(Struct, gc=False):
     kind: str | None = None
 
 
-class Line(Struct):
+class Line(Struct, gc=False):
     type: str | None = None
     subtype: str | None = None
     uuid: str | None = None
@@ -212,7 +211,7 @@ class Line(Struct):
     origin: Origin | None = None
 
 
-class TextBlock(Struct):
+class TextBlock(Struct, gc=False):
     type: str | None = None
     text: str | None = None
 
@@ -220,13 +219,6 @@ class TextBlock(Struct):
 _line = msgspec.json.Decoder(Line)
 _text_blocks = msgspec.json.Decoder(list[TextBlock])
 _any = msgspec.json.Decoder()
-
-
-@cache
-def _staging_schema(name: str) -> Any:
-    from taskcost import schemas
-
-    return schemas.staging(name)
 
 
 def _project(cwd: str | None, cache: dict[str | None, str | None]) -> str | None:
@@ -287,13 +279,13 @@ def _error_kind(error: Any, status: int | None, text: str) -> str:
 class _ChunkParser:
     """Parses one chunk; keeps column rows as tuples (fast) and builds Arrow at the end."""
 
-    def __init__(self, chunk: Chunk, state: dict[str, Any]) -> None:
+    def __init__(self, chunk: Chunk, state: dict[str, Any], rows: Rows) -> None:
         self.chunk = chunk
         self.prompt_id: str | None = state.get("prompt_id")
         self.prompt_known = "prompt_id" in state
         self.fallback_session = os.path.splitext(os.path.basename(chunk.path))[0]
-        self.requests: list[tuple[Any, ...]] = []
-        self.events: list[tuple[Any, ...]] = []
+        self.requests = rows.requests
+        self.events = rows.events
         self.skips = Skips()
         self.projects: dict[str | None, str | None] = {}
 
@@ -368,7 +360,8 @@ class _ChunkParser:
             except (msgspec.ValidationError, msgspec.DecodeError):
                 lines = None
             if lines is None:
-                lines = [self.decode(raw, i + n) for n, raw in enumerate(data.split(b"\n")[:-1], start=1)]
+                raws = bytes(data).split(b"\n")[:-1]
+                lines = [self.decode(raw, i + n) for n, raw in enumerate(raws, start=1)]
             for ln in lines:
                 i += 1
                 if ln is None:
@@ -396,8 +389,6 @@ class _ChunkParser:
             incomplete_tail=rng.incomplete_tail,
             end_state=state,
             skips=self.skips,
-            requests=_table(self.requests, _staging_schema("requests")),
-            events=_table(self.events, _staging_schema("events")),
         )
 
     def decode(self, raw: bytes, i: int) -> Line | None:
@@ -635,18 +626,6 @@ class _ChunkParser:
         self.event(ln, i, "queued_prompt", ln.uuid, preview=text[:PREVIEW_CHARS])
 
 
-def _table(rows: list[tuple[Any, ...]], schema: Any) -> Any:
-    import pyarrow as pa
-
-    if not rows:
-        return schema.empty_table()
-    columns = list(zip(*rows, strict=True))
-    return pa.Table.from_arrays(
-        [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)],
-        schema=schema,
-    )
-
-
 # --- the source object ---
 
 
@@ -690,8 +669,8 @@ class ClaudeCode:
                     return True
         return False
 
-    def parse_chunk(self, chunk: Chunk, state: dict[str, Any]) -> ChunkResult:
-        return _ChunkParser(chunk, state).parse()
+    def parse_chunk(self, chunk: Chunk, state: dict[str, Any], rows: Rows) -> ChunkResult:
+        return _ChunkParser(chunk, state, rows).parse()
 
 
 SOURCE = ClaudeCode()
