@@ -490,7 +490,7 @@ class _Db:
         order = " ORDER BY ts" if table == "requests" else ""
         self.execute(
             f"COPY (SELECT {_select_list(schemas.TABLES[table])} FROM ({query}){order}) "
-            f"TO '{_quote(str(self.root / rel))}' (FORMAT parquet, COMPRESSION zstd)"
+            f"TO '{_quote(str(self.root / rel))}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
         )
         return rel
 
