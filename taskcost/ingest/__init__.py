@@ -20,6 +20,7 @@ transcripts; the warehouse keeps the history).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 import time
@@ -88,7 +89,7 @@ class IngestBatch:
 
     staged_requests: list[str]
     staged_events: list[str]
-    chunks: list[dict[str, Any]]  # chunk_id, source, user, machine, source_file, line_base, prompt_id
+    chunks: list[dict[str, Any]]  # chunk_id, source, user, machine, source_file, line_base, state
     catalog_updates: dict[str, dict[str, Any]]
     report: IngestReport
 
@@ -235,7 +236,7 @@ def run(
         if source is None:
             report.unrecognised.append(path)
             continue
-        start, action, state = 0, "new", {"prompt_id": None}
+        start, action, state = 0, "new", {}
         line_base = 0
         if old:
             action = "reread"
@@ -269,7 +270,7 @@ def run(
     for frep, chunks, state in plan:
         entry = new_entries[frep.path]
         line_base = entry["lines"]
-        carried = state.get("prompt_id")
+        carried = dict(state)  # the source's state before each chunk, for rows that need it
         for chunk in chunks:
             res = results[chunk.chunk_id]
             chunk_rows.append(
@@ -280,7 +281,7 @@ def run(
                     "machine": machine,
                     "source_file": chunk.path,
                     "line_base": line_base,
-                    "prompt_id": carried,
+                    "state": json.dumps(carried, sort_keys=True),
                 }
             )
             for reason, n in res.skips.counts.items():
@@ -290,13 +291,12 @@ def run(
                     if len(ex) < MAX_EXAMPLES:
                         ex.append(f"{chunk.path}:{line_base + line_in_chunk}: {detail}")
             line_base += res.lines
-            if "prompt_id" in res.end_state:
-                carried = res.end_state["prompt_id"]
+            carried.update(res.end_state)
             report.lines_read += res.lines
             report.bytes_read += res.consumed_to - chunk.start
             entry["offset"] = res.consumed_to
         entry["lines"] = line_base
-        entry["state"] = {"prompt_id": carried}
+        entry["state"] = carried
         entry["head"], entry["tail"] = _fingerprint(frep.path, entry["offset"])
         frep.bytes = entry["offset"] - frep.start
         report.files_read.append(frep)

@@ -12,9 +12,12 @@ A source module defines ``SOURCE``, an object with:
 
 Files are read in line-aligned byte ranges (chunks) so that one large file can be parsed
 by several processes and a grown file can be read from its last committed offset. State
-that a source carries from line to line (e.g. Claude Code's current ``promptId``) is
-returned at the end of each chunk; rows that needed it before the chunk saw any are
-flagged and completed when the warehouse merges the staged rows.
+that a source carries from line to line (e.g. Claude Code's current ``promptId``) is a
+JSON-able dict: a chunk starts from the state committed for its file (or ``{}`` when an
+earlier chunk of the same run is still being parsed elsewhere) and returns the keys it
+changed. The runner threads the states through the chunks of each file and hands the
+state before each chunk to the warehouse (the ``chunks`` table, column ``state``), where
+rows flagged as needing it are completed.
 """
 
 from __future__ import annotations

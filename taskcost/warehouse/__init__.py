@@ -565,7 +565,7 @@ def _chunk_schema() -> Any:
             ("machine", pa.string()),
             ("source_file", pa.string()),
             ("line_base", pa.int64()),
-            ("prompt_id", pa.string()),
+            ("state", pa.string()),
         ]
     )
 

@@ -1,7 +1,8 @@
 -- step: stage-requests
 -- grain: one row per assistant line that carried usage (copies not yet removed)
 -- params: $files VARCHAR[] (staged Parquet written by the ingest workers)
--- reads: chunks (chunk_id, source, user, machine, source_file, line_base, prompt_id)
+-- reads: chunks (chunk_id, source, user, machine, source_file, line_base, state: the
+--        source's carried state before the chunk, JSON)
 -- Adds the per-file columns and resolves line numbers and carried prompt ids; the cost
 -- columns stay null until price_requests.sql fills them.
 CREATE OR REPLACE TEMP TABLE staged_requests AS
@@ -12,7 +13,10 @@ SELECT
     c.machine,
     c.source_file,
     c.line_base + s.line_in_chunk AS line_no,
-    CASE WHEN s.prompt_carry THEN coalesce(s.prompt_id, c.prompt_id) ELSE s.prompt_id END AS prompt_id,
+    CASE
+        WHEN s.prompt_carry THEN coalesce(s.prompt_id, json_extract_string(c.state, '$.prompt_id'))
+        ELSE s.prompt_id
+    END AS prompt_id,
     NULL::DOUBLE AS cost_usd,
     NULL::VARCHAR AS cost_source
 FROM read_parquet($files) AS s
