@@ -43,6 +43,7 @@ from taskcost.errors import SchemaMismatch, TaskcostError
 FORMAT = "taskcost-warehouse"
 TABLE_NAMES = ("requests", "events")
 SMALL_PART = 32 << 20  # parts under this size are merged when there are too many
+MERGE_MEMORY = "1GB"  # DuckDB's memory limit while merging; it spills to disk beyond
 MAX_SMALL_PARTS = 8
 
 
@@ -234,7 +235,9 @@ class Writer:
         m = self.manifest or {"tables": {}}
         fingerprint = pricing.fingerprint(overrides)
         stats.repriced = bool(self.manifest) and m.get("pricing", {}).get("fingerprint") != fingerprint
-        db = _Db(self.wh.root, self.generation, {t: list(m["tables"].get(t, [])) for t in TABLE_NAMES})
+        db = _Db(
+            self.wh.root, self.generation, {t: list(m["tables"].get(t, [])) for t in TABLE_NAMES}, self.staging
+        )
         db.register_chunks(batch.chunks)
 
         # --- stage both tables, then decide which copies to keep ---
@@ -399,7 +402,7 @@ class Writer:
 class _Db:
     """The DuckDB session of one commit, and the data files it writes."""
 
-    def __init__(self, root: Path, generation: int, tables: dict[str, list[str]]) -> None:
+    def __init__(self, root: Path, generation: int, tables: dict[str, list[str]], scratch: Path) -> None:
         import duckdb
 
         self.root, self.generation, self.tables = root, generation, tables
@@ -407,6 +410,9 @@ class _Db:
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET preserve_insertion_order = false")
+        # bounded memory whatever the history size: beyond this DuckDB spills to scratch
+        self.con.execute("SET memory_limit = $m", {"m": MERGE_MEMORY})
+        self.con.execute("SET temp_directory = $d", {"d": str(scratch / "spill")})
 
     def execute(self, query: str, params: dict[str, Any] | None = None) -> Any:
         return self.con.execute(query, params or {})
