@@ -236,7 +236,10 @@ class Writer:
         fingerprint = pricing.fingerprint(overrides)
         stats.repriced = bool(self.manifest) and m.get("pricing", {}).get("fingerprint") != fingerprint
         db = _Db(
-            self.wh.root, self.generation, {t: list(m["tables"].get(t, [])) for t in TABLE_NAMES}, self.staging
+            self.wh.root,
+            self.generation,
+            {t: list(m["tables"].get(t, [])) for t in TABLE_NAMES},
+            self.staging,
         )
         db.register_chunks(batch.chunks)
 
@@ -273,7 +276,7 @@ class Writer:
             if keys is None and not stats.repriced:
                 continue
             parts.remove(part)
-            db.parquet_view("to_price", [str(self.wh.root / part)], exclude=("request_key", keys or []))
+            db.part_without("to_price", str(self.wh.root / part), "request_key", keys or [])
             parts.append(
                 db.copy(sql("price_requests") if stats.repriced else "SELECT * FROM to_price", "requests")
             )
@@ -294,7 +297,7 @@ class Writer:
             keys = removed.get(str(self.wh.root / part))
             if keys is not None:
                 parts.remove(part)
-                db.parquet_view("part_kept", [str(self.wh.root / part)], exclude=("event_key", keys))
+                db.part_without("part_kept", str(self.wh.root / part), "event_key", keys)
                 parts.append(db.copy("SELECT * FROM part_kept", "events"))
         if db.scalar("SELECT count(*) FROM new_events"):
             parts.append(db.copy("SELECT * FROM new_events", "events"))
@@ -435,40 +438,29 @@ class _Db:
         else:
             self.con.register(f"staged_{table}_rows", _empty_staged(table))
             self.execute(f"CREATE OR REPLACE TEMP TABLE staged_{table} AS SELECT * FROM staged_{table}_rows")
-        self.parquet_view(f"existing_{table}", [str(self.root / p) for p in self.tables[table]], table=table)
+        self.existing_view(f"existing_{table}", [str(self.root / p) for p in self.tables[table]], table)
 
-    def parquet_view(
-        self,
-        name: str,
-        files: list[str],
-        *,
-        table: str | None = None,
-        exclude: tuple[str, list[str]] | None = None,
-    ) -> None:
-        """Register Parquet files as view ``name``: with their file name as ``filename``
-        (``table`` given, for merging), or without the rows whose ``exclude[0]`` column
-        is in ``exclude[1]``."""
+    def existing_view(self, name: str, files: list[str], table: str) -> None:
+        """Register the parts of ``table`` as view ``name``, with each row's file as ``filename``."""
         import pyarrow as pa
 
         from taskcost import schemas
 
-        if table is not None:
-            if files:
-                self.con.read_parquet(files, filename=True).create_view(name, replace=True)
-            else:
-                empty = (
-                    schemas.TABLES[table].empty_table().append_column("filename", pa.array([], pa.string()))
-                )
-                self.con.register(name, empty)
-            return
-        self.con.read_parquet(files).create_view(f"{name}_all", replace=True)
-        column, keys = exclude or ("", [])
+        if files:
+            self.con.read_parquet(files, filename=True).create_view(name, replace=True)
+        else:
+            empty = schemas.TABLES[table].empty_table()
+            self.con.register(name, empty.append_column("filename", pa.array([], pa.string())))
+
+    def part_without(self, name: str, part: str, column: str, keys: list[str]) -> None:
+        """View ``name``: the rows of one part whose ``column`` is not in ``keys``."""
+        import pyarrow as pa
+
+        self.con.read_parquet([part]).create_view(f"{name}_all", replace=True)
         self.con.register(f"{name}_drop", pa.table({"k": pa.array(keys, pa.string())}))
         self.execute(
             f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}_all "
-            f"WHERE {column or 'TRUE'} NOT IN (SELECT k FROM {name}_drop)"
-            if column
-            else f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}_all"
+            f"WHERE {column} NOT IN (SELECT k FROM {name}_drop)"
         )
 
     def removed(self, merge: str, key: str) -> dict[str, list[str]]:
