@@ -199,3 +199,13 @@ def test_large_files_split_into_chunks_give_the_same_rows(
     ingest(f, extra=("--jobs", jobs))
     assert query("SELECT request_key, line_no, prompt_id FROM requests ORDER BY line_no") == expected
     assert len(expected) == 54
+
+
+def test_a_symlinked_file_is_read_once(tmp_path: Path) -> None:
+    f = session_file(tmp_path)
+    other = tmp_path / "linked"
+    other.mkdir()
+    (other / "alias.jsonl").symlink_to(f)
+    result = ingest(f.parent, other)
+    assert "read 1 of 1 files" in result.stderr
+    assert totals()["requests"] == 2

@@ -25,6 +25,12 @@ def test_every_column_is_documented_and_versioned(name: str) -> None:
         assert (f.metadata or {}).get(b"doc"), f"{name}.{f.name} has no doc"
 
 
+def test_the_light_schema_version_is_the_tables_one() -> None:
+    from taskcost.schemas import _tables
+
+    assert schemas.SCHEMA_VERSION == _tables.SCHEMA_VERSION
+
+
 def test_requests_has_the_columns_the_issue_names() -> None:
     wanted = [
         "source",

@@ -26,10 +26,8 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from importlib import import_module
-from multiprocessing import get_context
 from typing import Any
 
 from taskcost.errors import MalformedInput, NoData, TaskcostError
@@ -117,11 +115,13 @@ def _discover(paths: Iterable[str], sources: dict[str, Source]) -> list[str]:
     files: dict[str, None] = {}
     for p in paths:
         if os.path.isdir(p):
+            root = os.path.realpath(p)
             found = set()
             for src in sources.values():
-                found.update(src.discover(p))
+                found.update(src.discover(root))
             for f in sorted(found):
-                files[os.path.realpath(f)] = None
+                # under a resolved root only a symlink can hide another path to the same file
+                files[os.path.realpath(f) if os.path.islink(f) else f] = None
         elif os.path.exists(p):
             files[os.path.realpath(p)] = None
         else:
@@ -364,6 +364,8 @@ def _execute(
         for n, task in enumerate(tasks):
             collect(task, _parse_task(task, staging, n))
         return results
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_mp_context()) as pool:
         futures = {pool.submit(_parse_task, task, staging, n): task for n, task in enumerate(tasks)}
         if warmup is not None:  # the workers exist now: imports here cannot leak into them
@@ -382,6 +384,7 @@ def _mp_context() -> Any:
     """``fork`` where it is safe (Linux, no library that runs its own threads loaded yet):
     workers then start at once with the parser already imported; ``spawn`` otherwise."""
     import sys
+    from multiprocessing import get_context
 
     threaded = {"pyarrow", "duckdb", "polars"} & set(sys.modules)
     if sys.platform == "linux" and not threaded:

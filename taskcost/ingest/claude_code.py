@@ -645,11 +645,18 @@ class ClaudeCode:
         return roots
 
     def discover(self, folder: str) -> list[str]:
-        found = []
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames.sort()
-            found.extend(os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith(".jsonl"))
-        return found
+        """Every ``*.jsonl`` under ``folder``, recursively, in a stable order."""
+        found: list[str] = []
+        stack = [folder]
+        while stack:
+            with os.scandir(stack.pop()) as it:
+                entries = sorted(it, key=lambda e: e.name)
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(e.path)
+                elif e.name.endswith(".jsonl") and e.is_file():
+                    found.append(e.path)
+        return sorted(found)
 
     def sniff(self, head: bytes) -> bool:
         """A Claude Code transcript: JSON-object lines with Claude Code's envelope keys."""

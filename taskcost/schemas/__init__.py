@@ -3,84 +3,26 @@
 pyarrow schemas are the single source of truth; every field carries a ``doc`` in its
 metadata and every schema carries ``schema_version``. Ingest conforms its output to them
 before anything is written; the warehouse refuses Parquet written with another version.
+
+The schemas themselves (``TABLES`` and the helpers) load pyarrow, so they are imported on
+first use: commands that only read the manifest stay fast.
 """
 
 from __future__ import annotations
 
-import pyarrow as pa
-
-from taskcost.errors import SchemaMismatch
-from taskcost.schemas.events import EVENT_KINDS, EVENTS
-from taskcost.schemas.prices import PRICES
-from taskcost.schemas.requests import REQUESTS
+from typing import Any
 
 SCHEMA_VERSION = 1
 
-TABLES: dict[str, pa.Schema] = {
-    name: schema.with_metadata({"schema_version": str(SCHEMA_VERSION)})
-    for name, schema in (("requests", REQUESTS), ("events", EVENTS), ("prices", PRICES))
-}
-
-__all__ = ["EVENT_KINDS", "SCHEMA_VERSION", "TABLES", "conform", "describe", "markdown"]
+_LAZY = ("COMPUTED", "EVENT_KINDS", "PER_CHUNK", "TABLES", "conform", "describe", "markdown", "staging")
 
 
-def conform(table: pa.Table, name: str) -> pa.Table:
-    """Return ``table`` with exactly the columns, order and types of schema ``name``.
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from taskcost.schemas import _tables
 
-    Missing nullable columns are filled with nulls; extra columns, missing required
-    columns and nulls in a non-nullable column are errors.
-    """
-    schema = TABLES[name]
-    extra = set(table.column_names) - set(schema.names)
-    if extra:
-        raise SchemaMismatch(f"{name}: unexpected columns {sorted(extra)}")
-    columns = []
-    for f in schema:
-        if f.name in table.column_names:
-            col = table.column(f.name).cast(f.type)
-        elif f.nullable:
-            col = pa.nulls(len(table), f.type)
-        else:
-            raise SchemaMismatch(f"{name}: missing required column {f.name!r}")
-        if not f.nullable and col.null_count:
-            raise SchemaMismatch(f"{name}: {col.null_count} nulls in non-nullable column {f.name!r}")
-        columns.append(col)
-    return pa.Table.from_arrays(columns, schema=schema)
+        return getattr(_tables, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def describe(name: str) -> list[tuple[str, str, bool, str]]:
-    """(column, type, nullable, doc) for each column of table ``name``."""
-    return [
-        (f.name, str(f.type), f.nullable, (f.metadata or {}).get(b"doc", b"").decode()) for f in TABLES[name]
-    ]
-
-
-def markdown(name: str) -> str:
-    """The schema of table ``name`` as a Markdown table (used by the docs)."""
-    lines = ["| column | type | null | meaning |", "|---|---|---|---|"]
-    for col, type_, nullable, doc in describe(name):
-        lines.append(f"| `{col}` | {type_} | {'yes' if nullable else 'no'} | {doc} |")
-    return "\n".join(lines)
-
-
-#: Columns the ingest runner knows per chunk (file) rather than per row; they are added
-#: when staged rows are merged into the warehouse.
-PER_CHUNK = ("source", "user", "machine", "source_file")
-#: Columns computed by the warehouse at merge time.
-COMPUTED = {"requests": ("line_no", "cost_usd", "cost_source"), "events": ("line_no",)}
-
-
-def staging(name: str) -> pa.Schema:
-    """Schema of rows staged by ingest workers for table ``name`` (``requests``/``events``).
-
-    The canonical columns minus the per-chunk and computed ones, plus ``chunk_id`` and
-    ``line_in_chunk`` (and, for requests, ``prompt_carry``: the row's prompt id is the one
-    carried into its chunk from the lines before it).
-    """
-    drop = set(PER_CHUNK) | set(COMPUTED[name])
-    fields = [f for f in TABLES[name] if f.name not in drop]
-    fields += [pa.field("chunk_id", pa.int32(), nullable=False)]
-    fields += [pa.field("line_in_chunk", pa.int64(), nullable=False)]
-    if name == "requests":
-        fields += [pa.field("prompt_carry", pa.bool_(), nullable=False)]
-    return pa.schema(fields)
+__all__ = ["SCHEMA_VERSION", *_LAZY]
