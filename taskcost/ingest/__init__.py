@@ -38,7 +38,8 @@ SOURCE_NAMES = ("claude_code",)
 CHUNK_BYTES = 32 << 20  # a file larger than this is split between workers
 TASK_BYTES = 32 << 20  # small files are grouped into tasks of about this size
 FINGERPRINT = 1024
-HEAD_BYTES = 64 << 10
+HEAD_BYTES = 8 << 10
+MAX_SNIFF_LINE = 64 << 20
 
 
 def _load_sources() -> dict[str, Source]:
@@ -130,8 +131,11 @@ def _discover(paths: Iterable[str], sources: dict[str, Source]) -> list[str]:
 
 
 def _sniff(path: str, sources: dict[str, Source]) -> str | None:
+    """The source whose format the file's first lines are in (at least one whole line)."""
     with open(path, "rb") as f:
         head = f.read(HEAD_BYTES)
+        if b"\n" not in head:  # a first line longer than the window: read it whole
+            head += f.readline(MAX_SNIFF_LINE)
     for name, src in sources.items():
         if src.sniff(head):
             return name

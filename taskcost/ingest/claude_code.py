@@ -659,21 +659,16 @@ class ClaudeCode:
         return sorted(found)
 
     def sniff(self, head: bytes) -> bool:
-        """A Claude Code transcript: JSON-object lines with Claude Code's envelope keys."""
-        for raw in head.split(b"\n")[:20]:
-            raw = raw.strip()
-            if not raw:
+        """A Claude Code transcript: its first complete lines have Claude Code's envelope."""
+        for raw in head.split(b"\n")[:-1][:20]:  # the last piece may be cut by the head window
+            if not raw.strip():
                 continue
             try:
-                obj = _any.decode(raw)
-            except msgspec.DecodeError:
-                continue  # maybe the line was cut by the head window
-            if isinstance(obj, dict):
-                t = obj.get("type")
-                if t in KNOWN_TYPES and ("sessionId" in obj or "uuid" in obj or t == "summary"):
-                    return True
-                if "leafUuid" in obj or "messageId" in obj:
-                    return True
+                ln = _line.decode(raw)  # typed: large fields are skipped, not built
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                return False
+            if ln.type in KNOWN_TYPES and (ln.sessionId or ln.uuid or ln.type == "summary"):
+                return True
         return False
 
     def parse_chunk(self, chunk: Chunk, state: dict[str, Any], rows: Rows) -> ChunkResult:
