@@ -299,6 +299,8 @@ TOKEN_TITLES = {
     "reasoning_tokens": "Reasoning",
     "cost_usd": "Cost (USD)",
 }
+# columns summed in the totals row of the token reports
+TOTALS = (*(c for c in TOKEN_TITLES if c != "reasoning_tokens"), "unpriced_requests")
 
 
 @cli.command()
@@ -323,15 +325,7 @@ def daily(
     layout = render.Layout(
         titles={"date": "Date", "source": "Source", "model": "Model", **TOKEN_TITLES},
         hidden=("unpriced_requests", "reasoning_tokens"),
-        totals=(
-            "requests",
-            "input_tokens",
-            "cache_read_tokens",
-            "cache_write_tokens",
-            "output_tokens",
-            "cost_usd",
-            "unpriced_requests",
-        ),
+        totals=TOTALS,
         notes=_unpriced_notes(analyze, con, params) if fmt == "table" else [],
     )
     render.write(table, fmt, sys.stdout, layout)
@@ -397,15 +391,7 @@ def sessions(
             "unpriced_requests",
             "placeholder_requests",
         ),
-        totals=(
-            "requests",
-            "input_tokens",
-            "cache_read_tokens",
-            "cache_write_tokens",
-            "output_tokens",
-            "cost_usd",
-            "unpriced_requests",
-        ),
+        totals=TOTALS,
         total_label_column="session_id",
         notes=notes,
         tz=tz,
