@@ -258,6 +258,10 @@ def _ingest_summary(report: Any, stats: Any, wh: Any, manifest: Any, verbose: bo
         echo(f"  not recognised as any log format, not read: {len(report.unrecognised)} files")
         for p in report.unrecognised[:5]:
             echo(f"    {p}")
+    if report.pending:
+        echo(f"  empty so far, read once they have a complete line: {report.pending} files")
+    if report.vanished:
+        echo(f"  deleted while this run read them: {len(report.vanished)} files")
     if report.skips:
         echo(f"  skipped lines: {sum(report.skips.values()):,}")
         for line in report.skip_summary():

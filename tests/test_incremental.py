@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from builders import assistant, tool_result, user
-from conftest import ingest, jsonl, query, totals
+from conftest import ingest, invoke, jsonl, query, totals
 
 from taskcost import ingest as ing
 from taskcost.warehouse import Warehouse, default_root
@@ -208,4 +208,74 @@ def test_a_symlinked_file_is_read_once(tmp_path: Path) -> None:
     (other / "alias.jsonl").symlink_to(f)
     result = ingest(f.parent, other)
     assert "read 1 of 1 files" in result.stderr
+    assert totals()["requests"] == 2
+
+
+def test_files_are_recognised_by_their_first_usable_line(tmp_path: Path) -> None:
+    """Real transcripts can open with a long snapshot line, a line without ids, or a bad
+    line: each is still a Claude Code transcript and is read whole."""
+    folder = tmp_path / "logs"
+    response = json.dumps(assistant("msg_X", "2026-11-02T10:00:05.000Z", req="req_X"))
+    snapshot = {"type": "file-history-snapshot", "messageId": "m1", "snapshot": {"pad": "x" * 20_000}}
+    jsonl(
+        folder / "a.jsonl",
+        [json.dumps(snapshot), response.replace("msg_X", "msg_A").replace("req_X", "req_A")],
+    )
+    jsonl(
+        folder / "b.jsonl",
+        [
+            '{"type":"file-history-snapshot"}',
+            json.dumps(user("y" * 9000, "2026-11-02T10:00:00.000Z")),
+            response.replace("msg_X", "msg_B").replace("req_X", "req_B"),
+        ],
+    )
+    jsonl(
+        folder / "c.jsonl",
+        ['{"type": "user", "message": {"cont', response.replace("msg_X", "msg_C").replace("req_X", "req_C")],
+    )
+    jsonl(
+        folder / "d.jsonl",
+        ['{"type":"user","timestamp":12345}', response.replace("msg_X", "msg_D").replace("req_X", "req_D")],
+    )
+    result = ingest(folder)
+    assert "read 4 of 4 files" in result.stderr
+    assert totals()["requests"] == 4
+    # the lines that could not be used are counted, not silently dropped
+    assert "malformed_json (" in result.stderr and "unexpected_shape (" in result.stderr
+
+
+def test_empty_files_wait_and_foreign_files_are_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "empty.jsonl").write_text("")
+    (folder / "notes.jsonl").write_text('{"kind": "todo", "text": "buy milk"}\n')
+    result = ingest(folder)
+    assert "empty so far, read once they have a complete line: 1 files" in result.stderr
+    assert "not recognised as any log format, not read: 1 files" in result.stderr
+    strict = invoke("ingest", "--strict", str(folder))
+    assert strict.exit_code == 4 and "files in no known format" in strict.stderr
+    # once the empty file has a transcript line, it is read
+    jsonl(folder / "empty.jsonl", [assistant("msg_E", "2026-11-02T10:00:05.000Z", req="req_E")])
+    assert "read 1 of 2 files" in ingest(folder).stderr
+    assert totals()["requests"] == 1
+
+
+def test_files_deleted_during_a_run_are_reported_not_fatal(tmp_path: Path, monkeypatch) -> None:
+    f = session_file(tmp_path)
+    ghost = tmp_path / "logs" / "ghost.jsonl"
+    real_discover = ing._discover
+    monkeypatch.setattr(ing, "_discover", lambda roots, sources: [*real_discover(roots, sources), str(ghost)])
+    doomed = jsonl(
+        tmp_path / "logs" / "doomed.jsonl", [assistant("msg_Q", "2026-11-02T10:00:00.000Z", req="req_Q")]
+    )
+    real_parse = ing.SOURCES["claude_code"].parse_chunk
+
+    def parse_after_delete(chunk, state, rows):  # type: ignore[no-untyped-def]
+        if chunk.path == str(doomed):
+            doomed.unlink()
+        return real_parse(chunk, state, rows)
+
+    monkeypatch.setattr(ing.SOURCES["claude_code"], "parse_chunk", parse_after_delete)
+    result = ingest(f.parent, extra=("--jobs", "1"))
+    assert "deleted while this run read them: 2 files" in result.stderr
     assert totals()["requests"] == 2

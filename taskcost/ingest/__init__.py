@@ -31,14 +31,14 @@ from importlib import import_module
 from typing import Any
 
 from taskcost.errors import MalformedInput, NoData, TaskcostError
-from taskcost.ingest._base import MAX_EXAMPLES, SKIP_REASONS, Chunk, ChunkResult, Rows, Source
+from taskcost.ingest._base import MAX_EXAMPLES, SKIP_REASONS, Chunk, ChunkResult, Rows, Skips, Source
 
 #: one module per source, named like the source (`taskcost.ingest.<name>` defines SOURCE)
 SOURCE_NAMES = ("claude_code",)
 CHUNK_BYTES = 32 << 20  # a file larger than this is split between workers
 TASK_BYTES = 32 << 20  # small files are grouped into tasks of about this size
 FINGERPRINT = 1024
-HEAD_BYTES = 8 << 10
+SNIFF_LINES = 50
 MAX_SNIFF_LINE = 64 << 20
 
 
@@ -67,7 +67,9 @@ class IngestReport:
     files_seen: int = 0
     files_unchanged: int = 0
     files_read: list[FileReport] = field(default_factory=list)
-    unrecognised: list[str] = field(default_factory=list)
+    unrecognised: list[str] = field(default_factory=list)  # files no source claims: not read
+    pending: int = 0  # files with no complete line yet: sniffed once they have one
+    vanished: list[str] = field(default_factory=list)  # deleted while this run read them
     bytes_read: int = 0
     lines_read: int = 0
     skips: Counter[str] = field(default_factory=Counter)
@@ -131,15 +133,29 @@ def _discover(paths: Iterable[str], sources: dict[str, Source]) -> list[str]:
 
 
 def _sniff(path: str, sources: dict[str, Source]) -> str | None:
-    """The source whose format the file's first lines are in (at least one whole line)."""
+    """The source whose format the file is in, judged on its first complete lines (None: no
+    source's). Each line is offered to every source still undecided, until one says yes;
+    up to SNIFF_LINES lines, a long line being read whole."""
+    undecided = dict(sources)
     with open(path, "rb") as f:
-        head = f.read(HEAD_BYTES)
-        if b"\n" not in head:  # a first line longer than the window: read it whole
-            head += f.readline(MAX_SNIFF_LINE)
-    for name, src in sources.items():
-        if src.sniff(head):
-            return name
+        for _ in range(SNIFF_LINES):
+            line = f.readline(MAX_SNIFF_LINE)
+            if not line.endswith(b"\n"):
+                break
+            for name, src in list(undecided.items()):
+                verdict = src.sniff(line)
+                if verdict:
+                    return name
+                if verdict is False:
+                    del undecided[name]
+            if not undecided:
+                break
     return None
+
+
+def _has_complete_line(path: str) -> bool:
+    with open(path, "rb") as f:
+        return f.readline(MAX_SNIFF_LINE).endswith(b"\n")
 
 
 def _split(path: str, source: str, start: int, size: int, next_id: Callable[[], int]) -> list[Chunk]:
@@ -186,7 +202,12 @@ def _parse_task(task: list[tuple[Chunk, dict[str, Any]]], staging: str, task_id:
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
-        results = [SOURCES[chunk.source].parse_chunk(chunk, state, rows) for chunk, state in task]
+        results = []
+        for chunk, state in task:
+            try:
+                results.append(SOURCES[chunk.source].parse_chunk(chunk, state, rows))
+            except FileNotFoundError:  # deleted since it was planned (the agent's clean-up)
+                results.append(ChunkResult(chunk.chunk_id, 0, chunk.start, False, {}, Skips(), vanished=True))
     finally:
         if gc_was_on:
             gc.enable()
@@ -231,14 +252,21 @@ def run(
     plan: list[tuple[FileReport, list[Chunk], dict[str, Any]]] = []
     new_entries: dict[str, dict[str, Any]] = {}
     for path in files:
-        st = os.stat(path)
-        old = catalog.get(path)
-        if old and old["size"] == st.st_size and old["mtime_ns"] == st.st_mtime_ns:
-            report.files_unchanged += 1
+        try:
+            st = os.stat(path)
+            old = catalog.get(path)
+            if old and old["size"] == st.st_size and old["mtime_ns"] == st.st_mtime_ns:
+                report.files_unchanged += 1
+                continue
+            source = old["source"] if old else _sniff(path, sources)
+        except FileNotFoundError:  # deleted since discovery (the agent's own clean-up)
+            report.vanished.append(path)
             continue
-        source = old["source"] if old else _sniff(path, sources)
         if source is None:
-            report.unrecognised.append(path)
+            if _has_complete_line(path):
+                report.unrecognised.append(path)
+            else:
+                report.pending += 1
             continue
         start, action, state = 0, "new", {}
         line_base = 0
@@ -301,14 +329,22 @@ def run(
             entry["offset"] = res.consumed_to
         entry["lines"] = line_base
         entry["state"] = carried
-        entry["head"], entry["tail"] = _fingerprint(frep.path, entry["offset"])
+        try:
+            if any(results[c.chunk_id].vanished for c in chunks):
+                raise FileNotFoundError(frep.path)
+            entry["head"], entry["tail"] = _fingerprint(frep.path, entry["offset"])
+        except FileNotFoundError:  # what was read before it went is kept; the file is not
+            del new_entries[frep.path]
+            report.vanished.append(frep.path)
+            continue
         frep.bytes = entry["offset"] - frep.start
         report.files_read.append(frep)
 
-    if strict and report.skips:
-        raise MalformedInput(
-            "--strict: lines were skipped, nothing was written: " + " | ".join(report.skip_summary())
-        )
+    if strict and (report.skips or report.unrecognised):
+        problems = report.skip_summary()
+        if report.unrecognised:
+            problems.append(f"files in no known format: {', '.join(report.unrecognised[:3])}")
+        raise MalformedInput("--strict: input was skipped, nothing was written: " + " | ".join(problems))
     staged = sorted(os.listdir(staging))
     return IngestBatch(
         staged_requests=[os.path.join(staging, f) for f in staged if f.endswith(".requests.parquet")],

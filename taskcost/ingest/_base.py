@@ -6,7 +6,8 @@ A source module defines ``SOURCE``, an object with:
 - ``description``: one line for ``taskcost sources`` and the docs;
 - ``default_roots()``: folders the tool itself writes to on this machine;
 - ``discover(folder)``: the source's files under a folder, in a deterministic order;
-- ``sniff(head)``: whether a file whose first bytes are ``head`` is in this format;
+- ``sniff(line)``: whether a file is in this format, judged on one of its first complete
+  lines: True, False, or None when that line cannot tell (the next one is tried);
 - ``parse_chunk(chunk, state, rows)``: parse one byte range of one file, appending
   staged rows to ``rows``.
 
@@ -103,6 +104,7 @@ class ChunkResult:
     incomplete_tail: bool  # bytes after consumed_to that do not end with a newline yet
     end_state: dict[str, Any]  # carry state after the last line (see the module doc)
     skips: Skips
+    vanished: bool = False  # the file was deleted before this chunk could be read
 
 
 class Source(Protocol):
@@ -113,6 +115,6 @@ class Source(Protocol):
 
     def discover(self, folder: str) -> list[str]: ...
 
-    def sniff(self, head: bytes) -> bool: ...
+    def sniff(self, line: bytes) -> bool | None: ...
 
     def parse_chunk(self, chunk: Chunk, state: dict[str, Any], rows: Rows) -> ChunkResult: ...

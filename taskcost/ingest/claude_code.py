@@ -658,18 +658,18 @@ class ClaudeCode:
                     found.append(e.path)
         return sorted(found)
 
-    def sniff(self, head: bytes) -> bool:
-        """A Claude Code transcript: its first complete lines have Claude Code's envelope."""
-        for raw in head.split(b"\n")[:-1][:20]:  # the last piece may be cut by the head window
-            if not raw.strip():
-                continue
-            try:
-                ln = _line.decode(raw)  # typed: large fields are skipped, not built
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                return False
-            if ln.type in KNOWN_TYPES and (ln.sessionId or ln.uuid or ln.type == "summary"):
-                return True
-        return False
+    def sniff(self, line: bytes) -> bool | None:
+        """Is a file whose first usable line is ``line`` a Claude Code transcript? A line that
+        does not decode is undecided (None): it is counted when the file is read."""
+        if not line.strip():
+            return None
+        try:
+            ln = _line.decode(line)  # typed: large fields are skipped, not built
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return None
+        if ln.type in ("user", "assistant"):  # generic names: require the envelope too
+            return bool(ln.sessionId or ln.uuid)
+        return ln.type in KNOWN_TYPES
 
     def parse_chunk(self, chunk: Chunk, state: dict[str, Any], rows: Rows) -> ChunkResult:
         return _ChunkParser(chunk, state, rows).parse()
