@@ -157,7 +157,7 @@ def ingest(
     wh = _warehouse(ctx)
     default_user, default_machine = ing.identity_defaults()
     with wh.writer() as w:
-        overrides = _overrides(ctx, w)
+        overrides = wh.price_overrides(ctx.obj.get("prices"), w.manifest)
         from taskcost import pricing
 
         with _progress() as progress:
@@ -176,21 +176,6 @@ def ingest(
         if w.needs_commit(batch.empty, pricing.fingerprint(overrides)):
             stats = w.commit(batch, overrides)
         _ingest_summary(batch.report, stats, wh, w.manifest, verbose)
-
-
-def _overrides(ctx: click.Context, w: Any) -> Any:
-    """The --prices file if given, else the one the warehouse was last priced with."""
-    from taskcost import pricing
-
-    path = ctx.obj.get("prices")
-    if path:
-        return pricing.load_overrides(path)
-    stored = w.wh.overrides_copy(w.manifest)
-    if stored is not None:
-        ov = pricing.load_overrides(stored)
-        ov.path = (w.manifest or {}).get("pricing", {}).get("overrides_origin") or ov.path
-        return ov
-    return None
 
 
 class _progress:
@@ -456,7 +441,7 @@ def prices(
 
     from taskcost import pricing, render
 
-    overrides = pricing.load_overrides(ctx.obj["prices"]) if ctx.obj.get("prices") else None
+    overrides = _warehouse(ctx).price_overrides(ctx.obj.get("prices"))
     key = pricing.PriceKey(provider, model, on or datetime.now(UTC).date(), speed, service_tier)
     table = pricing.price_table([key], overrides)
     rows = table.to_pylist()

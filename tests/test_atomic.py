@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -42,11 +43,49 @@ def test_crash_before_the_manifest_is_replaced_changes_nothing(
     monkeypatch.delenv("TASKCOST_FAILPOINT")
     ingest(extra)
     assert totals()["requests"] == before[1]["requests"] + 1
-    # files written by the crashed run are gone: every data file is named by the manifest
+    # files no manifest names (the crashed run's, replaced parts) go once they are old
+    age_all_files(root)
+    ingest(extra)
+    assert data_files(root) == named_files(root)
+
+
+def data_files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in (root / "data").rglob("*") if p.is_file()}
+
+
+def named_files(root: Path) -> set[str]:
     m = Warehouse(root).manifest()
-    named = {p for ps in m["tables"].values() for p in ps} | {m["catalog"]}
-    on_disk = {str(p.relative_to(root)) for p in (root / "data").rglob("*") if p.is_file()}
-    assert on_disk == named
+    assert m is not None
+    return {p for ps in m["tables"].values() for p in ps} | {m["catalog"]}
+
+
+def age_all_files(root: Path) -> None:
+    old = time.time() - 3600
+    for p in (root / "data").rglob("*"):
+        os.utime(p, (old, old))
+
+
+def test_a_report_reading_the_previous_generation_is_not_cut_short(populated: tuple[Path, Path]) -> None:
+    from taskcost import analyze
+
+    root, _ = populated
+    reader = analyze.connect(Warehouse(root))  # a report opened on generation 1
+    before = analyze.arrow(reader, "SELECT count(*) AS n, sum(output_tokens) AS o FROM requests").to_pylist()
+    # a later ingest replaces a part: a more complete copy of an existing response
+    f = jsonl(
+        root.parent / "late" / "s.jsonl",
+        [assistant("msg_late", "2026-11-20T10:00:00.000Z", req="r", out=1, stop=None)],
+    )
+    ingest(f)
+    f.write_text(
+        f.read_text() + json.dumps(assistant("msg_late", "2026-11-20T10:00:01.000Z", req="r", out=900)) + "\n"
+    )
+    ingest(f)
+    assert data_files(root) > named_files(root)  # the replaced part is still there
+    assert (
+        analyze.arrow(reader, "SELECT count(*) AS n, sum(output_tokens) AS o FROM requests").to_pylist()
+        == before
+    )
 
 
 def test_ctrl_c_during_parsing_exits_130_and_changes_nothing(
@@ -77,10 +116,14 @@ def test_killed_process_leaves_the_warehouse_as_it_was(populated: tuple[Path, Pa
     )
     assert proc.returncode == -9
     assert snapshot(root) == before
-    assert list(root.glob(".staging-*")) or list((root / "data").rglob("*.parquet"))
+    leftovers = data_files(root) - named_files(root)
+    assert leftovers, "the killed run had written files no manifest names"
     ingest(extra)  # the lock died with the process; the next run cleans up and commits
     assert not list(root.glob(".staging-*"))
     assert totals()["requests"] == before[1]["requests"] + 1
+    age_all_files(root)
+    ingest(extra)
+    assert not (leftovers & data_files(root))
 
 
 def test_a_second_writer_is_refused(populated: tuple[Path, Path]) -> None:

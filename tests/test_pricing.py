@@ -267,3 +267,39 @@ def test_fingerprint_names_the_price_list_version_and_overrides(tmp_path: Path) 
     assert pricing.genai_prices_version() in pricing.fingerprint(None)
     ov = load_overrides(write_prices(tmp_path, '[[price]]\nmodel = "x"\nmultiplier = 1\n'))
     assert pricing.fingerprint(ov) != pricing.fingerprint(None)
+
+
+def test_the_kept_copy_of_the_prices_file_is_used_even_if_the_original_changes(tmp_path: Path) -> None:
+    f = jsonl(
+        tmp_path / "logs" / "s.jsonl",
+        [
+            assistant(
+                "msg_1",
+                "2026-11-02T10:00:00.000Z",
+                model="acme/internal",
+                req=None,
+                inp=1_000_000,
+                read=0,
+                w5=0,
+                w1=0,
+                out=0,
+            )
+        ],
+    )
+    prices = write_prices(
+        tmp_path, '[[price]]\nmodel = "acme/internal"\ninput_mtok = 2.0\noutput_mtok = 8.0\n'
+    )
+    assert invoke("--prices", str(prices), "ingest", str(f)).exit_code == 0
+    assert query("SELECT cost_usd FROM requests") == [{"cost_usd": 2.0}]
+    # edited, then deleted: later runs keep pricing with the copy the warehouse kept
+    prices.write_text('[[price]]\nmodel = "acme/internal"\ninput_mtok = 99.0\noutput_mtok = 99.0\n')
+    f.write_text(f.read_text() + f.read_text().replace("msg_1", "msg_2"))
+    ingest(f)
+    prices.unlink()
+    f.write_text(f.read_text() + f.read_text().splitlines()[0].replace("msg_1", "msg_3") + "\n")
+    result = ingest(f)
+    assert "re-priced" not in result.stderr
+    assert query("SELECT sum(cost_usd) AS c FROM requests") == [{"c": 6.0}]
+    # and `taskcost prices` shows the price in force in this warehouse
+    shown = invoke("prices", "acme/internal", "--format", "json")
+    assert '"input_mtok": 2.0' in shown.stdout and "prices.toml#1" in shown.stdout

@@ -112,15 +112,16 @@ class Override:
 
 @dataclass
 class Overrides:
-    path: str
+    path: str  # where the file came from: a label for price sources and messages
     sha256: str
     entries: list[Override]
+    data: bytes  # the exact bytes parsed and hashed (what the warehouse keeps a copy of)
 
     def find(self, key: PriceKey) -> Override | None:
         return next((e for e in self.entries if e.matches(key)), None)
 
 
-def load_overrides(path: str | Path) -> Overrides:
+def load_overrides(path: str | Path, label: str | None = None) -> Overrides:
     """Read a ``--prices`` TOML file.
 
     Each ``[[price]]`` entry matches requests by ``model`` (exact id or a glob with ``*``
@@ -132,7 +133,7 @@ def load_overrides(path: str | Path) -> Overrides:
     ``output_reasoning_mtok`` (USD per million tokens), ``web_searches_kcount``,
     ``requests_kcount`` (USD per thousand). A long-context tier is a ``[[price.tier]]``
     table with ``start`` (prompt tokens) and the prices that replace the base ones for the
-    whole request above it.
+    whole request above it. ``label`` names the file in messages (default: ``path``).
     """
     p = Path(path)
     try:
@@ -188,7 +189,7 @@ def load_overrides(path: str | Path) -> Overrides:
                 prices=prices,
             )
         )
-    return Overrides(str(p), hashlib.sha256(data).hexdigest(), entries)
+    return Overrides(label or str(p), hashlib.sha256(data).hexdigest(), entries, data)
 
 
 def _decimal(v: Any, where: str, key: str) -> Decimal:

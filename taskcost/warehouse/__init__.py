@@ -3,19 +3,21 @@
 Layout of a warehouse folder::
 
     manifest.json                  the committed state; replaced atomically on commit
-    data/requests/<gen>-<n>.parquet
-    data/events/<gen>-<n>.parquet
-    data/prices/<gen>.parquet
-    data/catalog/<gen>.json        every file ingested: size, mtime, committed offset,
-                                   line count, fingerprints, carried parser state
-    data/overrides/<gen>.toml      copy of the active --prices file, if any
+    data/requests/<gen>-<run>-<n>.parquet
+    data/events/<gen>-<run>-<n>.parquet
+    data/prices/<gen>-<run>.parquet
+    data/catalog/<gen>-<run>.json    every file ingested: size, mtime, committed offset,
+                                     line count, fingerprints, carried parser state
+    data/overrides/<gen>-<run>.toml  copy of the active --prices file, if any
     .lock                          held by the one process allowed to write
     .staging-*/                    scratch space of a running ingest
 
 Readers use only the files the manifest names, so a commit is: write new files (never
 overwrite one), then replace ``manifest.json`` in one ``os.replace``. A crash or Ctrl-C at
 any point before that leaves the previous manifest, and thus the warehouse, exactly as it
-was; files no manifest names are removed by the next writer.
+was. Files no manifest names (replaced parts, leftovers of a crashed run) are removed by a
+later writer once they are ten minutes old, so a report reading the previous generation
+is never cut short; readers take no lock.
 
 The tables hold deduplicated rows: merging staged rows with the warehouse (see
 ``sql/merge_requests.sql``) keeps one row per request and per event, so reports never
@@ -29,6 +31,7 @@ import os
 import secrets
 import shutil
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,6 +47,7 @@ FORMAT = "taskcost-warehouse"
 TABLE_NAMES = ("requests", "events")
 SMALL_PART = 32 << 20  # parts under this size are merged when there are too many
 MERGE_MEMORY = "1GB"  # DuckDB's memory limit while merging; it spills to disk beyond
+GARBAGE_AGE = 600  # seconds an unnamed data file is kept for readers of an older manifest
 MAX_SMALL_PARTS = 8
 
 
@@ -125,10 +129,20 @@ class Warehouse:
             return {}
         return json.loads((self.root / m["catalog"]).read_text())
 
-    def overrides_copy(self, manifest: dict[str, Any] | None = None) -> Path | None:
+    def price_overrides(self, explicit: str | None, manifest: dict[str, Any] | None = None) -> Any:
+        """The price overrides in force: the ``--prices`` file if one is given, else the copy
+        the warehouse kept of the last one (None when there is neither). The copy, not the
+        original, is read: the original may have been edited or deleted since."""
+        from taskcost import pricing
+
+        if explicit:
+            return pricing.load_overrides(explicit)
         m = manifest if manifest is not None else self.manifest()
-        rel = (m or {}).get("pricing", {}).get("overrides")
-        return self.root / rel if rel else None
+        pricing_state = (m or {}).get("pricing", {})
+        rel = pricing_state.get("overrides")
+        if not rel:
+            return None
+        return pricing.load_overrides(self.root / rel, label=pricing_state.get("overrides_origin"))
 
     @contextmanager
     def writer(self) -> Iterator[Writer]:
@@ -169,20 +183,23 @@ def _lock(path: Path) -> Iterator[None]:
 
 
 def _collect_garbage(root: Path, manifest: dict[str, Any] | None) -> None:
-    """Remove data files and staging folders that no committed manifest names."""
+    """Remove scratch folders of earlier writers, and data files the manifest does not name
+    once they are GARBAGE_AGE old: a report that opened the previous generation a moment
+    ago is still reading them."""
     keep = set()
     if manifest:
         for paths in manifest["tables"].values():
             keep.update(paths)
         keep.add(manifest.get("catalog"))
         keep.add(manifest.get("pricing", {}).get("overrides"))
+    cutoff = time.time() - GARBAGE_AGE
     data = root / "data"
     if data.is_dir():
         for dirpath, _, filenames in os.walk(data):
             for f in filenames:
-                rel = os.path.relpath(os.path.join(dirpath, f), root)
-                if rel not in keep:
-                    os.unlink(os.path.join(dirpath, f))
+                path = os.path.join(dirpath, f)
+                if os.path.relpath(path, root) not in keep and os.path.getmtime(path) < cutoff:
+                    os.unlink(path)
     for entry in root.glob(".staging-*"):
         shutil.rmtree(entry, ignore_errors=True)
 
@@ -211,6 +228,9 @@ class Writer:
         self.manifest = manifest
         self.staging = staging
         self.generation = (manifest or {}).get("generation", 0) + 1
+        # file names are unique per run: a run never overwrites a file, even one left by a
+        # crashed run of the same generation
+        self.run = secrets.token_hex(3)
 
     @property
     def catalog(self) -> dict[str, dict[str, Any]]:
@@ -237,7 +257,7 @@ class Writer:
         stats.repriced = bool(self.manifest) and m.get("pricing", {}).get("fingerprint") != fingerprint
         db = _Db(
             self.wh.root,
-            self.generation,
+            f"{self.generation:06d}-{self.run}",
             {t: list(m["tables"].get(t, [])) for t in TABLE_NAMES},
             self.staging,
         )
@@ -315,7 +335,7 @@ class Writer:
         ov_rel = None
         if overrides is not None:
             ov_rel = self._new_file("overrides", "toml")
-            shutil.copyfile(overrides.path, self.wh.root / ov_rel)
+            (self.wh.root / ov_rel).write_bytes(overrides.data)
         rows = {t: db.row_count(t) for t in TABLE_NAMES}
         db.close()
         clock("write prices and catalog")
@@ -375,7 +395,7 @@ class Writer:
         return rates, bool(wanted) or reprice_all
 
     def _new_file(self, kind: str, ext: str) -> str:
-        rel = f"data/{kind}/{self.generation:06d}.{ext}"
+        rel = f"data/{kind}/{self.generation:06d}-{self.run}.{ext}"
         (self.wh.root / rel).parent.mkdir(parents=True, exist_ok=True)
         return rel
 
@@ -399,16 +419,15 @@ class Writer:
         os.replace(tmp, self.wh.manifest_path)
         _fsync_dir(root)
         self.manifest = manifest
-        _collect_garbage(root, manifest)
 
 
 class _Db:
     """The DuckDB session of one commit, and the data files it writes."""
 
-    def __init__(self, root: Path, generation: int, tables: dict[str, list[str]], scratch: Path) -> None:
+    def __init__(self, root: Path, prefix: str, tables: dict[str, list[str]], scratch: Path) -> None:
         import duckdb
 
-        self.root, self.generation, self.tables = root, generation, tables
+        self.root, self.prefix, self.tables = root, prefix, tables
         self.seq = 0
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
@@ -482,7 +501,7 @@ class _Db:
         """Write the rows of ``query`` as a new part of ``table``, in canonical column order."""
         from taskcost import schemas
 
-        rel = f"data/{table}/{self.generation:06d}-{self.seq:04d}.parquet"
+        rel = f"data/{table}/{self.prefix}-{self.seq:04d}.parquet"
         self.seq += 1
         (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
         order = " ORDER BY ts" if table == "requests" else ""
