@@ -106,6 +106,29 @@ def test_ctrl_c_during_parsing_exits_130_and_changes_nothing(
     assert not list(root.glob(".staging-*"))
 
 
+def test_ctrl_c_inside_the_merge_exits_130_and_changes_nothing(
+    populated: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from taskcost import warehouse
+
+    root, extra = populated
+    before = snapshot(root)
+    real = warehouse._Db.execute
+
+    def interrupted(self, query: str, params=None):  # type: ignore[no-untyped-def]
+        if "event_merge" in query:  # what DuckDB raises when Ctrl-C lands mid-query
+            raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+        return real(self, query, params)
+
+    monkeypatch.setattr(warehouse._Db, "execute", interrupted)
+    result = invoke("ingest", str(extra))
+    assert result.exit_code == 130
+    assert "interrupted; the warehouse is unchanged" in result.stderr
+    assert snapshot(root) == before
+
+
 @pytest.mark.slow
 def test_killed_process_leaves_the_warehouse_as_it_was(populated: tuple[Path, Path]) -> None:
     root, extra = populated

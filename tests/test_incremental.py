@@ -279,3 +279,17 @@ def test_files_deleted_during_a_run_are_reported_not_fatal(tmp_path: Path, monke
     result = ingest(f.parent, extra=("--jobs", "1"))
     assert "deleted while this run read them: 2 files" in result.stderr
     assert totals()["requests"] == 2
+
+
+def test_token_counts_out_of_range_are_skipped_not_fatal(tmp_path: Path) -> None:
+    f = jsonl(
+        tmp_path / "logs" / "s.jsonl",
+        [
+            assistant("msg_1", "2026-11-02T10:00:00.000Z", req="r1", out=18446744073709551615),
+            assistant("msg_2", "2026-11-02T10:00:01.000Z", req="r2", inp=-5),
+            assistant("msg_3", "2026-11-02T10:00:02.000Z", req="r3", out=7),
+        ],
+    )
+    result = ingest(f)
+    assert "unexpected_shape (" in result.stderr and "token count out of range" in result.stderr
+    assert totals()["requests"] == 1 and totals()["output_tokens"] == 7

@@ -183,6 +183,17 @@ def test_first_matching_override_wins(tmp_path: Path) -> None:
         ('[[price]]\nmodel = "x"\ninput_mtok = -1\n', "non-negative"),
         ('[[price]]\nmodel = "x"\ninptu_mtok = 1\n', "unknown keys"),
         ("[[price]\n", "not valid TOML"),
+        ('[[prices]]\nmodel = "x"\nmultiplier = 1\n', "unknown tables"),
+        ('[[price]]\nmodel = "x"\ninput_mtok = 1.0\n', "need at least `input_mtok` and `output_mtok`"),
+        ('[[price]]\nmodel = "x"\ninput_mtok = inf\noutput_mtok = 1\n', "finite"),
+        ('[[price]]\nmodel = "x"\nmultiplier = nan\n', "finite"),
+        ('[[price]]\nmodel = ["x"]\nmultiplier = 1\n', "`model` must be a string"),
+        ('[[price]]\nmodel = "x"\ninput_mtok = 1\noutput_mtok = 1\ntier = {start = 5}\n', "array of tables"),
+        (
+            '[[price]]\nmodel = "x"\ninput_mtok = 1\noutput_mtok = 1\n[[price.tier]]\nstart = true\n',
+            "integer",
+        ),
+        ('[[price]]\nmodel = "x"\nmultiplier = 1\nfrom = 2026-02-01\nuntil = 2026-01-01\n', "after `until`"),
     ],
 )
 def test_bad_prices_files_give_one_clear_error(tmp_path: Path, text: str, message: str) -> None:

@@ -101,8 +101,11 @@ def check_timezone(con: duckdb.DuckDBPyConnection, tz: str) -> None:
 
 def arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> pa.Table:
     """The one place a query becomes an Arrow table (DuckDB's API for this has moved)."""
-    rel = con.sql(sql, params=params or None)
-    return rel.to_arrow_table() if rel is not None else pa.table({})
+    try:
+        rel = con.sql(sql, params=params or None)
+        return rel.to_arrow_table() if rel is not None else pa.table({})
+    except duckdb.InterruptException:  # Ctrl-C inside DuckDB
+        raise KeyboardInterrupt from None
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pa.Table:
@@ -129,6 +132,8 @@ def query(con: duckdb.DuckDBPyConnection, text: str) -> pa.Table:
         for st in statements[:-1]:
             con.execute(st)
         return arrow(con, statements[-1].query)
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
     except duckdb.Error as e:
         raise TaskcostError(f"SQL error: {e}") from None
 

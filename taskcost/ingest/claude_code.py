@@ -28,7 +28,8 @@ Token mapping
     ``output_tokens`` includes thinking; Claude Code does not report reasoning apart, so
     ``reasoning_tokens`` is null. ``server_tool_use.web_search_requests`` is kept (billed
     per search). ``usage.iterations`` repeats the top level and is not added. ``costUSD``
-    (versions ≤ 1.0.8) is kept as ``reported_cost_usd``.
+    (versions ≤ 1.0.8) is kept as ``reported_cost_usd``. A count outside 0..10^12 makes
+    the line unusable (skipped as ``unexpected_shape``).
 
 Dedupe
     A response is written once per content block, replayed into a new file on resume,
@@ -102,6 +103,7 @@ KNOWN_TYPES = frozenset(
 )
 
 PREVIEW_CHARS = 200
+MAX_TOKENS = 10**12  # no single response comes near; a larger count is a broken line
 INTERRUPT_MARKERS = (
     "[Request interrupted by user for tool use]",
     "[Request interrupted by user]",
@@ -463,6 +465,9 @@ class _ChunkParser:
             w1h, w5m = 0, write
         out = u.output_tokens or 0
         web = u.server_tool_use.web_search_requests or 0 if u.server_tool_use else 0
+        if min(inp, read, write, w5m, w1h, out, web) < 0 or max(inp, read, write, out, web) > MAX_TOKENS:
+            self.skips.add("unexpected_shape", i, "token count out of range in message.usage")
+            return
         req_id = ln.requestId or None
         session = ln.sessionId or self.fallback_session
         carry = ln.promptId is None and not self.prompt_known

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import math
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -128,7 +129,9 @@ def load_overrides(path: str | Path, label: str | None = None) -> Overrides:
     and ``?``), and optionally ``provider``, ``speed``, ``service_tier`` and an inclusive
     UTC date range ``from`` / ``until``. The first matching entry wins. It then gives
     either ``multiplier`` (applied to every genai-prices rate: 0.8 for a 20% discount) or
-    prices in genai-prices' units: ``input_mtok``, ``output_mtok``, ``cache_read_mtok``,
+    prices in genai-prices' units (``input_mtok`` and ``output_mtok`` required; a token
+    type without a price pays its parent's, as in genai-prices): ``input_mtok``,
+    ``output_mtok``, ``cache_read_mtok``,
     ``cache_write_mtok`` (5-minute writes), ``cache_write_1h_mtok``,
     ``output_reasoning_mtok`` (USD per million tokens), ``web_searches_kcount``,
     ``requests_kcount`` (USD per thousand). A long-context tier is a ``[[price.tier]]``
@@ -144,6 +147,11 @@ def load_overrides(path: str | Path, label: str | None = None) -> Overrides:
         doc = tomllib.loads(data.decode())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise TaskcostError(f"prices file {path} is not valid TOML: {e}") from None
+    unknown_top = set(doc) - {"price"}
+    if unknown_top:
+        raise TaskcostError(f"prices file {path}: unknown tables {sorted(unknown_top)} (expected [[price]])")
+    if not isinstance(doc.get("price", []), list):
+        raise TaskcostError(f"prices file {path}: `price` must be an array of tables, [[price]]")
     entries = []
     allowed = {
         "model",
@@ -163,28 +171,41 @@ def load_overrides(path: str | Path, label: str | None = None) -> Overrides:
             raise TaskcostError(f"{where}: unknown keys {sorted(unknown)}")
         if "model" not in raw:
             raise TaskcostError(f"{where}: `model` is required")
+        for key in ("model", "provider", "speed", "service_tier"):
+            if key in raw and not isinstance(raw[key], str):
+                raise TaskcostError(f"{where}: `{key}` must be a string")
         prices = {k: _decimal(raw[k], where, k) for k in PRICE_KEYS if k in raw}
         multiplier = _decimal(raw["multiplier"], where, "multiplier") if "multiplier" in raw else None
         if (multiplier is None) == (not prices):
             raise TaskcostError(f"{where}: give either `multiplier` or prices such as `input_mtok`, not both")
-        for t in raw.get("tier", []):
-            if "start" not in t or not isinstance(t["start"], int):
-                raise TaskcostError(f"{where}: each [[price.tier]] needs an integer `start`")
+        if prices and not {"input_mtok", "output_mtok"} <= prices.keys():
+            # a missing price would make those tokens free: say it, do not assume it
+            raise TaskcostError(f"{where}: explicit prices need at least `input_mtok` and `output_mtok`")
+        tiers = raw.get("tier", [])
+        if not isinstance(tiers, list) or not all(isinstance(t, dict) for t in tiers):
+            raise TaskcostError(f"{where}: tiers are an array of tables, [[price.tier]]")
+        for t in tiers:
+            start = t.get("start")
+            if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+                raise TaskcostError(f"{where}: each [[price.tier]] needs a non-negative integer `start`")
             for k, v in t.items():
                 if k == "start":
                     continue
                 if k not in prices:
                     raise TaskcostError(f"{where}: tier price `{k}` has no base price")
-                prices.setdefault(f"_tiers_{k}", []).append((t["start"], _decimal(v, where, k)))
+                prices.setdefault(f"_tiers_{k}", []).append((start, _decimal(v, where, k)))
+        start_date, until = _date(raw.get("from"), where), _date(raw.get("until"), where)
+        if start_date and until and start_date > until:
+            raise TaskcostError(f"{where}: `from` is after `until`")
         entries.append(
             Override(
                 index=n,
-                model=str(raw["model"]),
+                model=raw["model"],
                 provider=raw.get("provider"),
                 speed=raw.get("speed"),
                 service_tier=raw.get("service_tier"),
-                start=_date(raw.get("from"), where),
-                until=_date(raw.get("until"), where),
+                start=start_date,
+                until=until,
                 multiplier=multiplier,
                 prices=prices,
             )
@@ -193,8 +214,8 @@ def load_overrides(path: str | Path, label: str | None = None) -> Overrides:
 
 
 def _decimal(v: Any, where: str, key: str) -> Decimal:
-    if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-        raise TaskcostError(f"{where}: `{key}` must be a non-negative number")
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
+        raise TaskcostError(f"{where}: `{key}` must be a finite, non-negative number")
     return Decimal(str(v))
 
 

@@ -242,6 +242,16 @@ class Writer:
 
     def commit(self, batch: Any, overrides: Any) -> CommitStats:
         """Merge ``batch`` (an ``IngestBatch``) and commit; ``overrides`` is the price config.
+        Ctrl-C inside DuckDB surfaces as KeyboardInterrupt, like everywhere else."""
+        import duckdb
+
+        try:
+            return self._commit(batch, overrides)
+        except duckdb.InterruptException:
+            raise KeyboardInterrupt from None
+
+    def _commit(self, batch: Any, overrides: Any) -> CommitStats:
+        """See commit().
 
         Requests and events are merged the same way: staged rows go to a temp table, the
         merge SQL decides which copy of each row to keep, new keepers are written to a new
