@@ -293,3 +293,19 @@ def test_token_counts_out_of_range_are_skipped_not_fatal(tmp_path: Path) -> None
     result = ingest(f)
     assert "unexpected_shape (" in result.stderr and "token count out of range" in result.stderr
     assert totals()["requests"] == 1 and totals()["output_tokens"] == 7
+
+
+def test_summary_counts_a_main_copy_replacing_a_sidechain_replay(tmp_path: Path) -> None:
+    side = assistant("msg_M", "2026-11-02T10:00:00.000Z", req="req_side", isSidechain=True, agentId="a1")
+    f = jsonl(tmp_path / "logs" / "s.jsonl", [side])
+    ingest(f)
+    with f.open("a") as fh:
+        fh.write(json.dumps(assistant("msg_M", "2026-11-02T10:00:00.000Z", req="req_main")) + "\n")
+        fh.write(json.dumps(assistant("msg_N", "2026-11-02T10:00:05.000Z", req="req_N")) + "\n")
+    result = ingest(f)
+    # two lines read, both kept; the sidechain copy they found is replaced
+    assert "requests: 1 new, 1 replaced by a more complete copy, 0 duplicate lines removed" in result.stderr
+    assert query("SELECT request_key, is_sidechain FROM requests ORDER BY 1") == [
+        {"request_key": "msg_M:req_main", "is_sidechain": False},
+        {"request_key": "msg_N:req_N", "is_sidechain": False},
+    ]

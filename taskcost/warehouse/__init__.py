@@ -209,15 +209,12 @@ class CommitStats:
     staged_requests: int = 0  # assistant lines with usage that were read
     new_requests: int = 0  # requests the warehouse did not have
     updated_requests: int = 0  # existing requests replaced by a more complete copy
+    duplicates_removed: int = 0  # lines read that were copies of a request kept elsewhere
     staged_events: int = 0
     new_events: int = 0
     repriced: bool = False
     unpriced_keys: list[tuple[str | None, str]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
-
-    @property
-    def duplicates_removed(self) -> int:
-        return self.staged_requests - self.new_requests
 
 
 class Writer:
@@ -284,12 +281,12 @@ class Writer:
         clock("merge")
 
         # --- requests: write the kept copies, priced (all of them, if prices changed) ---
-        removed = db.removed("request_merge", "request_key")
-        stats.staged_requests = db.scalar("SELECT count(*) FROM staged_requests")
-        stats.updated_requests = sum(len(keys) for keys in removed.values())
-        stats.new_requests = (
-            db.keepers("request_merge", "staged_requests", "new_requests") - stats.updated_requests
-        )
+        stats.staged_requests = db.count("staged_requests")
+        kept = db.count("new_requests")
+        removed = db.removed("removed_requests")
+        stats.updated_requests = sum(len(rows) for rows in removed.values())
+        stats.new_requests = kept - stats.updated_requests
+        stats.duplicates_removed = stats.staged_requests - kept
         rates, prices_changed = self._rates(db, overrides, stats.repriced)
         stats.unpriced_keys = sorted(
             {
@@ -301,36 +298,35 @@ class Writer:
         )
         clock("look up prices")
         parts = db.tables["requests"]
-        for part in list(parts):
-            keys = removed.get(str(self.wh.root / part))
-            if keys is None and not stats.repriced:
-                continue
-            parts.remove(part)
-            db.part_without("to_price", str(self.wh.root / part), "request_key", keys or [])
-            parts.append(
-                db.copy(sql("price_requests") if stats.repriced else "SELECT * FROM to_price", "requests")
-            )
-        if stats.new_requests + stats.updated_requests:
-            db.execute("CREATE OR REPLACE TEMP VIEW to_price AS SELECT * FROM new_requests")
+        if kept:
+            db.con.view("new_requests").create_view("to_price", replace=True)
             parts.append(db.copy(sql("price_requests"), "requests"))
+        for part in [p for p in parts if stats.repriced or str(self.wh.root / p) in removed]:
+            parts.remove(part)
+            rows = removed.get(str(self.wh.root / part), [])
+            db.execute(sql("part_without"), {"part": str(self.wh.root / part), "rows": rows})
+            if stats.repriced:
+                db.con.table("part_rows").create_view("to_price", replace=True)
+                parts.append(db.copy(sql("price_requests"), "requests"))
+            else:
+                parts.append(db.copy("SELECT * FROM part_rows", "requests"))
         db.compact("requests")
         clock("write requests")
 
         # --- events ---
-        removed = db.removed("event_merge", "event_key")
-        stats.staged_events = db.scalar("SELECT count(*) FROM staged_events")
-        stats.new_events = db.keepers("event_merge", "staged_events", "new_events") - sum(
-            len(keys) for keys in removed.values()
-        )
+        stats.staged_events = db.count("staged_events")
+        removed = db.removed("removed_events")
+        stats.new_events = db.count("new_events") - sum(len(rows) for rows in removed.values())
         parts = db.tables["events"]
-        for part in list(parts):
-            keys = removed.get(str(self.wh.root / part))
-            if keys is not None:
-                parts.remove(part)
-                db.part_without("part_kept", str(self.wh.root / part), "event_key", keys)
-                parts.append(db.copy("SELECT * FROM part_kept", "events"))
-        if db.scalar("SELECT count(*) FROM new_events"):
+        if db.count("new_events"):
             parts.append(db.copy("SELECT * FROM new_events", "events"))
+        for part in [p for p in parts if str(self.wh.root / p) in removed]:
+            parts.remove(part)
+            db.execute(
+                sql("part_without"),
+                {"part": str(self.wh.root / part), "rows": removed[str(self.wh.root / part)]},
+            )
+            parts.append(db.copy("SELECT * FROM part_rows", "events"))
         db.compact("events")
         clock("write events")
 
@@ -377,7 +373,6 @@ class Writer:
 
         from taskcost import pricing, schemas
 
-        db.execute("CREATE OR REPLACE TEMP VIEW to_price AS SELECT * FROM new_requests")
         keys = {tuple(r) for r in db.execute(sql("price_keys")).fetchall()}
         old_files = [
             str(self.wh.root / p) for p in (self.manifest or {"tables": {}})["tables"].get("prices", [])
@@ -449,8 +444,10 @@ class _Db:
     def execute(self, query: str, params: dict[str, Any] | None = None) -> Any:
         return self.con.execute(query, params or {})
 
-    def scalar(self, query: str) -> Any:
-        return self.con.execute(query).fetchall()[0][0]
+    def count(self, relation: str) -> int:
+        """Rows of one of the merge's own temp tables or views (a fixed name)."""
+        assert relation.isidentifier()
+        return self.con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
 
     def close(self) -> None:
         self.con.close()
@@ -470,42 +467,23 @@ class _Db:
         self.existing_view(f"existing_{table}", [str(self.root / p) for p in self.tables[table]], table)
 
     def existing_view(self, name: str, files: list[str], table: str) -> None:
-        """Register the parts of ``table`` as view ``name``, with each row's file as ``filename``."""
+        """The parts of ``table`` as view ``name``, each row with its file (``filename``) and
+        its row number in that file (``file_row_number``)."""
         import pyarrow as pa
 
         from taskcost import schemas
 
         if files:
-            self.con.read_parquet(files, filename=True).create_view(name, replace=True)
+            self.con.read_parquet(files, filename=True, file_row_number=True).create_view(name, replace=True)
         else:
             empty = schemas.TABLES[table].empty_table()
+            empty = empty.append_column("file_row_number", pa.array([], pa.int64()))
             self.con.register(name, empty.append_column("filename", pa.array([], pa.string())))
 
-    def part_without(self, name: str, part: str, column: str, keys: list[str]) -> None:
-        """View ``name``: the rows of one part whose ``column`` is not in ``keys``."""
-        import pyarrow as pa
-
-        self.con.read_parquet([part]).create_view(f"{name}_all", replace=True)
-        self.con.register(f"{name}_drop", pa.table({"k": pa.array(keys, pa.string())}))
-        self.execute(
-            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}_all "
-            f"WHERE {column} NOT IN (SELECT k FROM {name}_drop)"
-        )
-
-    def removed(self, merge: str, key: str) -> dict[str, list[str]]:
-        """Existing rows that lost to better copies: part file -> keys."""
-        rows = self.execute(
-            f"SELECT _part, list({key}) FROM {merge} WHERE _part IS NOT NULL AND NOT _keep GROUP BY 1"
-        ).fetchall()
-        return {part: keys for part, keys in rows}
-
-    def keepers(self, merge: str, staged: str, view: str) -> int:
-        """Define ``view`` as the staged rows the merge keeps; return their number."""
-        self.execute(
-            f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {staged} "
-            f"WHERE rowid IN (SELECT _row FROM {merge} WHERE _part IS NULL AND _keep)"
-        )
-        return self.scalar(f"SELECT count(*) FROM {view}")
+    def removed(self, relation: str) -> dict[str, list[int]]:
+        """Warehouse rows that lost to better copies: file -> row numbers (removed_*)."""
+        assert relation.isidentifier()
+        return dict(self.con.execute(f"SELECT part, rows FROM {relation}").fetchall())
 
     def copy(self, query: str, table: str) -> str:
         """Write the rows of ``query`` as a new part of ``table``, in canonical column order."""
@@ -515,9 +493,11 @@ class _Db:
         self.seq += 1
         (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
         order = " ORDER BY ts" if table == "requests" else ""
+        # the column list is our own schema's (an allow-list); the query is a .sql file's
         self.execute(
             f"COPY (SELECT {_select_list(schemas.TABLES[table])} FROM ({query}){order}) "
-            f"TO '{_quote(str(self.root / rel))}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
+            "TO $out (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)",
+            {"out": str(self.root / rel)},
         )
         return rel
 
@@ -566,10 +546,6 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _quote(s: str) -> str:
-    return s.replace("'", "''")
 
 
 def _select_list(schema: Any) -> str:

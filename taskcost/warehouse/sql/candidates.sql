@@ -3,10 +3,13 @@
 --        event (event_candidates): every staged row, plus the warehouse rows it may
 --        duplicate (same message id, same event key)
 -- reads: staged_requests, existing_requests, staged_events, existing_events
+-- A staged row is named by its rowid (_row); a warehouse row by its file (_part) and its
+-- row number in that file (_prow).
 CREATE OR REPLACE TEMP TABLE request_candidates AS
 SELECT
     rowid AS _row,
     NULL::VARCHAR AS _part,
+    NULL::BIGINT AS _prow,
     coalesce(message_id, request_key) AS _group,
     request_id,
     request_key,
@@ -22,6 +25,7 @@ UNION ALL
 SELECT
     NULL,
     filename,
+    file_row_number,
     coalesce(message_id, request_key),
     request_id,
     request_key,
@@ -38,9 +42,9 @@ WHERE coalesce(message_id, request_key) IN (
 );
 
 CREATE OR REPLACE TEMP TABLE event_candidates AS
-SELECT rowid AS _row, NULL::VARCHAR AS _part, event_key, session_id, source_file, line_no
+SELECT rowid AS _row, NULL::VARCHAR AS _part, NULL::BIGINT AS _prow, event_key, session_id, source_file, line_no
 FROM staged_events
 UNION ALL
-SELECT NULL, filename, event_key, session_id, source_file, line_no
+SELECT NULL, filename, file_row_number, event_key, session_id, source_file, line_no
 FROM existing_events
 WHERE event_key IN (SELECT event_key FROM staged_events);

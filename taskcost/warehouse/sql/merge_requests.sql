@@ -2,8 +2,9 @@
 -- grain: one row per candidate copy of a request: every staged row, plus the warehouse
 --        rows that share a message id with one
 -- reads: staged_requests, existing_requests, session_starts
--- Decides which copy of each request the warehouse keeps (_keep), on narrow rows: a staged
--- row is named by its rowid (_row), an existing one by its file (_part) and request_key.
+-- writes: request_merge (every candidate and whether it is kept), new_requests (the staged
+--         rows kept), removed_requests (per warehouse file, the rows that lost)
+-- Decides which copy of each request the warehouse keeps (_keep), on narrow rows.
 -- The rule is a total order on the copies, so the outcome does not depend on the order
 -- in which files were ingested:
 --   * rows are grouped by message id;
@@ -30,9 +31,19 @@ WITH classed AS (
 SELECT
     _row,
     _part,
-    request_key,
+    _prow,
     _class IS NOT NULL AND row_number() OVER (
         PARTITION BY _group, _class
         ORDER BY _final DESC, _total DESC, first_ts, session_id, source_file, line_no, _part IS NULL
     ) = 1 AS _keep
 FROM classed;
+
+CREATE OR REPLACE TEMP VIEW new_requests AS
+SELECT * FROM staged_requests
+WHERE rowid IN (SELECT _row FROM request_merge WHERE _part IS NULL AND _keep);
+
+CREATE OR REPLACE TEMP TABLE removed_requests AS
+SELECT _part AS part, list(_prow ORDER BY _prow) AS rows
+FROM request_merge
+WHERE _part IS NOT NULL AND NOT _keep
+GROUP BY _part;

@@ -1,5 +1,5 @@
 -- step: price-keys
 -- grain: one row per distinct price key of the requests in to_price
--- reads: to_price
+-- reads: new_requests
 SELECT DISTINCT provider, model, CAST(ts AS DATE) AS price_date, speed, service_tier
-FROM to_price
+FROM new_requests

@@ -1,6 +1,7 @@
 -- step: price-requests
 -- grain: one row per request
--- reads: to_price (requests without or with stale cost), price_rates (schema `prices`)
+-- reads: to_price (the requests to price: new_requests, or the part_rows of a part being
+--        re-priced), price_rates (schema `prices`)
 -- The one place where cost is computed. A request pays the rates of the tier row whose
 -- range holds its context_tokens (long-context pricing re-prices the whole request).
 -- Unpriced: no rates -> cost_usd stays null unless the log reported its own cost.
