@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -42,6 +42,8 @@ class Layout:
 def _json_value(v: Any) -> Any:
     if isinstance(v, datetime):
         return _iso_utc(v)
+    if isinstance(v, time):
+        return v.isoformat()
     if isinstance(v, date):
         return v.isoformat()
     if isinstance(v, list):
@@ -51,7 +53,13 @@ def _json_value(v: Any) -> Any:
     if isinstance(v, float):
         # 12 significant digits: drops float summation noise (0.1826906999999998)
         return float(f"{v:.12g}") if math.isfinite(v) else None
-    return v
+    if isinstance(v, bytes):
+        return v.hex()
+    if isinstance(v, dict):
+        return {str(k): _json_value(x) for k, x in v.items()}
+    if v is None or isinstance(v, str | int | bool):
+        return v
+    return str(v)  # times, intervals, UUIDs and the like: their text form
 
 
 def _iso_utc(v: datetime) -> str:

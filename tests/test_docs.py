@@ -67,6 +67,7 @@ def test_every_source_documents_itself(name: str) -> None:
     for heading in ("Where the files live", "Records used", "Token mapping", "Dedupe", "Known gaps"):
         assert f"\n{heading}\n" in doc, (name, heading)
     assert SOURCES[name].name == name  # the registry key is the module name
+    assert f"| `{name}` | {SOURCES[name].description} |" in README
 
 
 def test_every_event_kind_is_documented() -> None:

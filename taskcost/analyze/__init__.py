@@ -9,7 +9,6 @@ run with ``taskcost sql``, against the same views.
 from __future__ import annotations
 
 import re
-from datetime import date
 from functools import cache
 from importlib.resources import files as _resources
 from typing import Any
@@ -138,4 +137,4 @@ def query(con: duckdb.DuckDBPyConnection, text: str) -> pa.Table:
         raise TaskcostError(f"SQL error: {e}") from None
 
 
-__all__ = ["REPORTS", "VIEWS", "check_timezone", "connect", "date", "local_timezone", "query", "run"]
+__all__ = ["REPORTS", "VIEWS", "arrow", "check_timezone", "connect", "local_timezone", "query", "run"]

@@ -181,10 +181,7 @@ def _split(path: str, source: str, start: int, size: int, next_id: Callable[[], 
                 cuts.append(pos)
                 pos += CHUNK_BYTES
     cuts.append(size)
-    return [
-        Chunk(next_id(), path, source, a, b, is_last=(k == len(cuts) - 2))
-        for k, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False))
-    ]
+    return [Chunk(next_id(), path, source, a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
 
 
 def _parse_task(task: list[tuple[Chunk, dict[str, Any]]], staging: str, task_id: int) -> list[ChunkResult]:
@@ -207,7 +204,7 @@ def _parse_task(task: list[tuple[Chunk, dict[str, Any]]], staging: str, task_id:
             try:
                 results.append(SOURCES[chunk.source].parse_chunk(chunk, state, rows))
             except FileNotFoundError:  # deleted since it was planned (the agent's clean-up)
-                results.append(ChunkResult(chunk.chunk_id, 0, chunk.start, False, {}, Skips(), vanished=True))
+                results.append(ChunkResult(chunk.chunk_id, 0, chunk.start, {}, Skips(), vanished=True))
     finally:
         if gc_was_on:
             gc.enable()

@@ -3,7 +3,7 @@
 A source module defines ``SOURCE``, an object with:
 
 - ``name``: registry key; also the ``source`` column and the ``--source`` choice;
-- ``description``: one line for ``taskcost sources`` and the docs;
+- ``description``: one line saying what the source reads (the README lists it);
 - ``default_roots()``: folders the tool itself writes to on this machine;
 - ``discover(folder)``: the source's files under a folder, in a deterministic order;
 - ``sniff(line)``: whether a file is in this format, judged on one of its first complete
@@ -52,7 +52,6 @@ class Chunk:
     source: str
     start: int
     end: int
-    is_last: bool  # the last range of the file this run: it may end mid-line
 
 
 @dataclass
@@ -101,7 +100,6 @@ class ChunkResult:
     chunk_id: int
     lines: int  # complete lines consumed (blank ones included)
     consumed_to: int  # byte offset just after the last complete line
-    incomplete_tail: bool  # bytes after consumed_to that do not end with a newline yet
     end_state: dict[str, Any]  # carry state after the last line (see the module doc)
     skips: Skips
     vanished: bool = False  # the file was deleted before this chunk could be read

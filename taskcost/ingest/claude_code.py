@@ -391,7 +391,6 @@ class _ChunkParser:
             chunk_id=self.chunk.chunk_id,
             lines=rng.lines,
             consumed_to=rng.consumed_to,
-            incomplete_tail=rng.incomplete_tail,
             end_state=state,
             skips=self.skips,
         )

@@ -1,8 +1,10 @@
 """Canonical tables: column names, types, nullability and meaning, in one place.
 
 pyarrow schemas are the single source of truth; every field carries a ``doc`` in its
-metadata and every schema carries ``schema_version``. Ingest conforms its output to them
-before anything is written; the warehouse refuses Parquet written with another version.
+metadata and every schema carries ``schema_version``. Ingest stages its rows in these
+shapes (``staging``), the warehouse writes its Parquet in exactly these columns and types
+(a test reads every file back against them), and it refuses a warehouse whose manifest
+has another schema version.
 
 The schemas themselves (``TABLES`` and the helpers) load pyarrow, so they are imported on
 first use: commands that only read the manifest stay fast.
@@ -14,7 +16,7 @@ from typing import Any
 
 SCHEMA_VERSION = 1
 
-_LAZY = ("COMPUTED", "EVENT_KINDS", "PER_CHUNK", "TABLES", "conform", "describe", "markdown", "staging")
+_LAZY = ("COMPUTED", "EVENT_KINDS", "PER_CHUNK", "TABLES", "describe", "markdown", "staging")
 
 
 def __getattr__(name: str) -> Any:

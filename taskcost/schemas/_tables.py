@@ -4,41 +4,15 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from taskcost.errors import SchemaMismatch
+from taskcost.schemas import SCHEMA_VERSION
 from taskcost.schemas.events import EVENT_KINDS, EVENTS
 from taskcost.schemas.prices import PRICES
 from taskcost.schemas.requests import REQUESTS
-
-SCHEMA_VERSION = 1  # taskcost.schemas.SCHEMA_VERSION; kept equal by a test
 
 TABLES: dict[str, pa.Schema] = {
     name: schema.with_metadata({"schema_version": str(SCHEMA_VERSION)})
     for name, schema in (("requests", REQUESTS), ("events", EVENTS), ("prices", PRICES))
 }
-
-
-def conform(table: pa.Table, name: str) -> pa.Table:
-    """Return ``table`` with exactly the columns, order and types of schema ``name``.
-
-    Missing nullable columns are filled with nulls; extra columns, missing required
-    columns and nulls in a non-nullable column are errors.
-    """
-    schema = TABLES[name]
-    extra = set(table.column_names) - set(schema.names)
-    if extra:
-        raise SchemaMismatch(f"{name}: unexpected columns {sorted(extra)}")
-    columns = []
-    for f in schema:
-        if f.name in table.column_names:
-            col = table.column(f.name).cast(f.type)
-        elif f.nullable:
-            col = pa.nulls(len(table), f.type)
-        else:
-            raise SchemaMismatch(f"{name}: missing required column {f.name!r}")
-        if not f.nullable and col.null_count:
-            raise SchemaMismatch(f"{name}: {col.null_count} nulls in non-nullable column {f.name!r}")
-        columns.append(col)
-    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def describe(name: str) -> list[tuple[str, str, bool, str]]:
@@ -79,14 +53,4 @@ def staging(name: str) -> pa.Schema:
     return pa.schema(fields)
 
 
-__all__ = [
-    "COMPUTED",
-    "EVENT_KINDS",
-    "PER_CHUNK",
-    "SCHEMA_VERSION",
-    "TABLES",
-    "conform",
-    "describe",
-    "markdown",
-    "staging",
-]
+__all__ = ["COMPUTED", "EVENT_KINDS", "PER_CHUNK", "TABLES", "describe", "markdown", "staging"]

@@ -574,7 +574,8 @@ def _chunk_schema() -> Any:
 
 
 def _empty_staged(table: str) -> Any:
-    """An empty table shaped like staged rows after stage_*.sql."""
+    """An empty stand-in for staged_<table> when the run staged no rows: the canonical
+    columns, as stage_*.sql produces them."""
     from taskcost import schemas
 
     return schemas.TABLES[table].empty_table()
