@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -231,3 +233,24 @@ def test_schema_command_documents_every_column() -> None:
 def test_version() -> None:
     result = invoke("--version")
     assert result.exit_code == 0 and "taskcost" in result.stdout
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_long_ingests_show_a_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from taskcost import cli as cli_module
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with cli_module._progress() as update:
+        assert update is not None
+        update(10 << 20, 40 << 20)  # a small run: no bar
+        assert terminal.getvalue() == ""
+        update(100 << 20, 400 << 20)
+    assert "ingest" in terminal.getvalue() and "MB" in terminal.getvalue()
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal: no bar at all
+    with cli_module._progress() as update:
+        assert update is None
