@@ -158,8 +158,6 @@ def ingest(
     default_user, default_machine = ing.identity_defaults()
     with wh.writer() as w:
         overrides = wh.price_overrides(ctx.obj.get("prices"), w.manifest)
-        from taskcost import pricing
-
         with _progress() as progress:
             batch = ing.run(
                 list(paths) or None,
@@ -172,9 +170,7 @@ def ingest(
                 progress=progress,
                 warmup=warm_up,
             )
-        stats = None
-        if w.needs_commit(batch.empty, pricing.fingerprint(overrides)):
-            stats = w.commit(batch, overrides)
+        stats = w.commit(batch, overrides) if w.needs_commit(batch, overrides) else None
         _ingest_summary(batch.report, stats, wh, w.manifest, verbose)
 
 

@@ -233,9 +233,12 @@ class Writer:
     def catalog(self) -> dict[str, dict[str, Any]]:
         return self.wh.catalog(self.manifest)
 
-    def needs_commit(self, batch_empty: bool, pricing_fingerprint: str) -> bool:
+    def needs_commit(self, batch: Any, overrides: Any) -> bool:
+        """Whether ``batch`` or a change of prices (``overrides``, genai-prices) needs a commit."""
+        from taskcost import pricing
+
         old = (self.manifest or {}).get("pricing", {}).get("fingerprint")
-        return not batch_empty or (self.manifest is not None and old != pricing_fingerprint)
+        return not batch.empty or (self.manifest is not None and old != pricing.fingerprint(overrides))
 
     def commit(self, batch: Any, overrides: Any) -> CommitStats:
         """Merge ``batch`` (an ``IngestBatch``) and commit; ``overrides`` is the price config.
