@@ -130,6 +130,11 @@ def cli(ctx: click.Context, warehouse: str | None, prices_file: str | None) -> N
 @click.option("--strict", is_flag=True, help="Fail, writing nothing, if any line is skipped.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Parser processes (default: CPU count).")
 @click.option("--verbose", "-v", is_flag=True, help="Also show the time spent in each step.")
+@click.option(
+    "--source",
+    type=click.Choice(SOURCE_NAMES),
+    help="Read every file as this format instead of recognising it by content.",
+)
 @click.pass_context
 def ingest(
     ctx: click.Context,
@@ -139,12 +144,15 @@ def ingest(
     strict: bool,
     jobs: int | None,
     verbose: bool,
+    source: str | None,
 ) -> None:
-    """Read agent logs into the warehouse, incrementally.
+    """Read agent logs and usage exports into the warehouse, incrementally.
 
-    With no PATH, reads the default locations (~/.claude/projects,
-    ~/.config/claude/projects and each CLAUDE_CONFIG_DIR entry). Files already ingested
-    are only read from where the last run stopped. Run it regularly: Claude Code deletes
+    Each file's format is recognised by its content, whatever its name (`taskcost
+    sources` lists the formats). With no PATH, reads the default locations that exist
+    (Claude Code: ~/.claude/projects, ~/.config/claude/projects, each CLAUDE_CONFIG_DIR
+    entry; Codex: $CODEX_HOME/sessions and archived_sessions). Files already ingested are
+    only read from where the last run stopped. Run it regularly: Claude Code deletes
     transcripts after 30 days, the warehouse keeps them.
 
     \b
@@ -169,6 +177,7 @@ def ingest(
                 strict=strict,
                 progress=progress,
                 warmup=warm_up,
+                forced=source,
             )
         stats = w.commit(batch, overrides) if w.needs_commit(batch, overrides) else None
         _ingest_summary(batch.report, stats, wh, w.manifest, verbose)
@@ -212,6 +221,9 @@ def _stderr_console() -> Any:
     return Console(file=sys.stderr)
 
 
+MAX_LISTED = 20  # files named one per line in the ingest summary
+
+
 def _mb(n: int) -> str:
     return f"{n / 1e6:,.1f} MB"
 
@@ -236,9 +248,11 @@ def _ingest_summary(report: Any, stats: Any, wh: Any, manifest: Any, verbose: bo
         for model, reason in stats.unpriced_keys:
             echo(f"  unpriced: {model}: {reason}")
     if report.unrecognised:
-        echo(f"  not recognised as any log format, not read: {len(report.unrecognised)} files")
-        for p in report.unrecognised[:5]:
-            echo(f"    {p}")
+        echo(f"  not recognised as any known format, not read: {len(report.unrecognised)} files")
+        for p, why in report.unrecognised[:MAX_LISTED]:
+            echo(f"    {p}: {why}")
+        if len(report.unrecognised) > MAX_LISTED:
+            echo(f"    … and {len(report.unrecognised) - MAX_LISTED} more")
     if report.pending:
         echo(f"  empty so far, read once they have a complete line: {report.pending} files")
     if report.vanished:
@@ -406,6 +420,46 @@ def sql_cmd(ctx: click.Context, query: str, fmt: str) -> None:
 
     con = analyze.connect(_warehouse(ctx), sandbox=True)
     render.write(analyze.query(con, query), fmt, sys.stdout, render.Layout(cost_columns=()))
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+def sources(fmt: str) -> None:
+    """List the log and export formats taskcost reads, one row per default location,
+    saying whether it exists on this machine (exports have none: pass their files).
+
+    A file is recognised by its content; `taskcost ingest --source NAME` forces one.
+
+    \b
+    Example:
+      taskcost sources --format json
+    """
+    import pyarrow as pa
+
+    from taskcost import render
+    from taskcost.ingest import SOURCES
+
+    rows = [
+        {
+            "source": src.name,
+            "reads": src.description,
+            "default_location": root,
+            "exists": os.path.isdir(root),
+        }
+        for src in SOURCES.values()
+        for root in src.default_roots() or [None]
+    ]
+    schema = pa.schema(
+        [
+            ("source", pa.string()),
+            ("reads", pa.string()),
+            ("default_location", pa.string()),
+            ("exists", pa.bool_()),
+        ]
+    )
+    render.write(pa.Table.from_pylist(rows, schema=schema), fmt, sys.stdout, render.Layout(cost_columns=()))
 
 
 @cli.command()

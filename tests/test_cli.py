@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from builders import assistant
-from conftest import SAMPLE_LOGS, ingest, invoke, jsonl
+from conftest import DATA, SAMPLE_LOGS, ingest, invoke, jsonl
 
 from taskcost.cli import cli
 
@@ -55,11 +55,51 @@ def test_ingest_reads_the_default_locations(
     assert "read 8 of 8 files" in result.stderr
 
 
+def test_ingest_reads_the_codex_home_too(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """$CODEX_HOME (default ~/.codex): sessions/ and archived_sessions/, the active copy
+    of a rollout winning over its archived twin."""
+    codex_home = isolated_env / "codex-home"
+    shutil.copytree(DATA / "codex" / "archived_copy", codex_home)
+    monkeypatch.setenv("CODEX_HOME", str(codex_home))
+    result = invoke("ingest")
+    assert result.exit_code == 0, result.stderr
+    assert "read 2 of 2 files" in result.stderr
+
+
+def test_sources_lists_every_source_and_its_default_locations(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from taskcost.ingest import SOURCES
+
+    (isolated_env / ".claude" / "projects").mkdir(parents=True)
+    monkeypatch.setenv("CODEX_HOME", str(isolated_env / "nowhere"))
+    rows = json.loads(invoke("sources", "--format", "json").stdout)
+    assert {r["source"] for r in rows} == set(SOURCES)
+    found = {r["default_location"]: r["exists"] for r in rows}
+    assert found[str(isolated_env / ".claude" / "projects")] is True
+    assert found[str(isolated_env / "nowhere" / "sessions")] is False
+    assert all(r["reads"] == SOURCES[r["source"]].description for r in rows)
+
+
+def test_source_option_forces_a_format(tmp_path: Path) -> None:
+    """--source reads every file as that format: a Claude transcript read as Codex gives
+    no requests and its lines are counted as skipped, never silently dropped."""
+    folder = tmp_path / "mixed"
+    shutil.copytree(DATA / "codex" / "archived_copy" / "sessions", folder / "codex")
+    transcript = SAMPLE_LOGS / "claude" / "projects" / "-home-dana-src-tally-cli"
+    shutil.copy(next(transcript.glob("*.jsonl")), folder / "claude.jsonl")
+    result = invoke("ingest", "--source", "codex", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert "read 2 of 2 files" in result.stderr and "unknown_line_type" in result.stderr
+    rows = json.loads(invoke("sql", "--format", "json", "SELECT DISTINCT source FROM requests").stdout)
+    assert rows == [{"source": "codex"}]
+
+
 def test_no_logs_anywhere_is_a_clear_error() -> None:
     result = invoke("ingest")
     assert result.exit_code == 3
     assert result.stdout == ""
-    assert result.stderr.startswith("taskcost: error: no agent logs found")
+    assert result.stderr.startswith("taskcost: error: no logs found")
     assert len(result.stderr.strip().splitlines()) == 1
 
 

@@ -251,7 +251,11 @@ def test_empty_files_wait_and_foreign_files_are_reported(tmp_path: Path) -> None
     (folder / "notes.jsonl").write_text('{"kind": "todo", "text": "buy milk"}\n')
     result = ingest(folder)
     assert "empty so far, read once they have a complete line: 1 files" in result.stderr
-    assert "not recognised as any log format, not read: 1 files" in result.stderr
+    assert "not recognised as any known format, not read: 1 files" in result.stderr
+    # one line per file, naming it and what was wrong
+    assert f"{folder / 'notes.jsonl'}: JSON lines of no known format (first line's keys: kind, text)" in (
+        result.stderr
+    )
     strict = invoke("ingest", "--strict", str(folder))
     assert strict.exit_code == 4 and "files in no known format" in strict.stderr
     # once the empty file has a transcript line, it is read

@@ -160,6 +160,15 @@ def test_priority_tier_without_a_variant_keeps_the_list_price() -> None:
     assert "list (standard) price" in r.notes[0]
 
 
+def test_openai_priority_without_a_variant_is_unpriced_not_standard() -> None:
+    """OpenAI bills priority processing (Codex "fast") at a premium per token: the
+    standard price would understate it."""
+    before = resolve(PriceKey("openai", "gpt-5.5", date(2026, 10, 1), None, "priority"))
+    assert before.rows == [] and "priority" in (before.unpriced_reason or "")
+    after = resolve(PriceKey("openai", "gpt-5.5", date(2026, 10, 15), None, "priority")).rows[0]
+    assert after["input_mtok"] == 12.5 and after["output_mtok"] == 75
+
+
 def test_token_types_without_a_price_fall_back_like_genai_prices() -> None:
     # no 1-hour price: 1-hour writes pay the (5-minute) cache-write price
     minimax = resolve(PriceKey("minimax", "MiniMax-M2", date(2026, 1, 1), None, None)).rows[0]

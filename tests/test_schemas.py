@@ -96,3 +96,24 @@ def test_a_warehouse_of_another_schema_version_is_refused() -> None:
     result = invoke("daily")
     assert result.exit_code == 1
     assert "schema version 99" in result.stderr and "ingest again" in result.stderr
+
+
+def test_a_warehouse_of_schema_version_1_is_upgraded_by_the_next_ingest() -> None:
+    """Version 2 only added ``events.exit_code``: the history is kept, not re-ingested."""
+    ingest(SAMPLE_LOGS)
+    before = invoke("daily", "--format", "json").stdout
+    root = default_root()
+    m = json.loads((root / "manifest.json").read_text())
+    for rel in m["tables"]["events"]:  # make it a version-1 warehouse: no exit_code column
+        table = pq.read_table(root / rel)
+        pq.write_table(table.drop_columns(["exit_code"]), root / rel)
+    m["schema_version"] = 1
+    (root / "manifest.json").write_text(json.dumps(m))
+
+    refused = invoke("daily")
+    assert refused.exit_code == 1 and "run `taskcost ingest` once to upgrade it" in refused.stderr
+    ingest(SAMPLE_LOGS)
+    assert json.loads((root / "manifest.json").read_text())["schema_version"] == schemas.SCHEMA_VERSION
+    assert invoke("daily", "--format", "json").stdout == before
+    for rel in json.loads((root / "manifest.json").read_text())["tables"]["events"]:
+        assert pq.read_schema(root / rel).names == schemas.TABLES["events"].names

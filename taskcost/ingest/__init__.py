@@ -34,7 +34,7 @@ from taskcost.errors import MalformedInput, NoData, TaskcostError
 from taskcost.ingest._base import MAX_EXAMPLES, SKIP_REASONS, Chunk, ChunkResult, Rows, Skips, Source
 
 #: one module per source, named like the source (`taskcost.ingest.<name>` defines SOURCE)
-SOURCE_NAMES = ("claude_code",)
+SOURCE_NAMES = ("claude_code", "codex")
 CHUNK_BYTES = 32 << 20  # a file larger than this is split between workers
 TASK_BYTES = 32 << 20  # small files are grouped into tasks of about this size
 FINGERPRINT = 1024
@@ -67,7 +67,7 @@ class IngestReport:
     files_seen: int = 0
     files_unchanged: int = 0
     files_read: list[FileReport] = field(default_factory=list)
-    unrecognised: list[str] = field(default_factory=list)  # files no source claims: not read
+    unrecognised: list[tuple[str, str]] = field(default_factory=list)  # (file, why): no source claims it
     pending: int = 0  # files with no complete line yet: sniffed once they have one
     vanished: list[str] = field(default_factory=list)  # deleted while this run read them
     bytes_read: int = 0
@@ -99,8 +99,10 @@ class IngestBatch:
         return not self.catalog_updates
 
 
-def default_paths() -> list[str]:
-    return [root for src in SOURCES.values() for root in src.default_roots() if os.path.isdir(root)]
+def default_paths(sources: dict[str, Source] | None = None) -> list[str]:
+    """The default locations of ``sources`` (all of them by default) that exist here."""
+    srcs = (sources or SOURCES).values()
+    return [root for src in srcs for root in src.default_roots() if os.path.isdir(root)]
 
 
 def _fingerprint(path: str, offset: int) -> tuple[str, str]:
@@ -129,28 +131,50 @@ def _discover(paths: Iterable[str], sources: dict[str, Source]) -> list[str]:
             files[os.path.realpath(p)] = None
         else:
             raise TaskcostError(f"no such file or directory: {p}")
-    return list(files)
+    found = list(files)
+    for src in sources.values():
+        shadowed = getattr(src, "shadowed", None)
+        if shadowed is not None:
+            drop = shadowed(found)
+            found = [f for f in found if f not in drop]
+    return found
 
 
-def _sniff(path: str, sources: dict[str, Source]) -> str | None:
-    """The source whose format the file is in, judged on its first complete lines (None: no
-    source's). Each line is offered to every source still undecided, until one says yes;
-    up to SNIFF_LINES lines, a long line being read whole."""
+def _sniff(path: str, sources: dict[str, Source]) -> tuple[str | None, str]:
+    """The source whose format the file is in, judged on its first complete lines, or None
+    and why no source claims it. Each line is offered to every source still undecided,
+    until one says yes; up to SNIFF_LINES lines, a long line being read whole."""
     undecided = dict(sources)
+    first: bytes | None = None
     with open(path, "rb") as f:
         for _ in range(SNIFF_LINES):
             line = f.readline(MAX_SNIFF_LINE)
             if not line.endswith(b"\n"):
                 break
+            if first is None and line.strip():
+                first = line
             for name, src in list(undecided.items()):
                 verdict = src.sniff(line)
                 if verdict:
-                    return name
+                    return name, ""
                 if verdict is False:
                     del undecided[name]
             if not undecided:
                 break
-    return None
+    return None, _why_unrecognised(first)
+
+
+def _why_unrecognised(first: bytes | None) -> str:
+    if first is None:
+        return "no complete line"
+    try:
+        obj = json.loads(first)
+    except ValueError:
+        return "not JSON lines (its first line is not JSON)"
+    if not isinstance(obj, dict):
+        return f"JSON lines, but its first line is a {type(obj).__name__}, not an object"
+    keys = ", ".join(sorted(obj)[:6])
+    return f"JSON lines of no known format (first line's keys: {keys})"
 
 
 def _has_complete_line(path: str) -> bool:
@@ -226,20 +250,28 @@ def run(
     strict: bool = False,
     progress: Callable[[int, int], None] | None = None,
     warmup: Callable[[], None] | None = None,
+    forced: str | None = None,
 ) -> IngestBatch:
     """Plan and parse what is new in ``paths`` (default: every source's default roots).
+
+    ``forced`` names the one source to read every file as (``--source``): no sniffing,
+    and only that source's default roots when no path is given.
 
     ``warmup`` runs in a thread of this (otherwise idle) process once the parser
     processes have started, e.g. to import what the merge will need.
     """
     sources = SOURCES
+    if forced is not None:
+        if forced not in SOURCES:
+            raise TaskcostError(f"no source named {forced!r}; `taskcost sources` lists them")
+        sources = {forced: SOURCES[forced]}
     if paths:
         roots = list(paths)
     else:
-        roots = default_paths()
+        roots = default_paths(sources)
         if not roots:
             wanted = ", ".join(r for s in sources.values() for r in s.default_roots())
-            raise NoData(f"no agent logs found (looked in {wanted}); pass a path to ingest")
+            raise NoData(f"no logs found (looked in {wanted}); pass a path to ingest")
     report = IngestReport()
     t0 = time.perf_counter()
     files = _discover(roots, sources)
@@ -255,19 +287,25 @@ def run(
             if old and old["size"] == st.st_size and old["mtime_ns"] == st.st_mtime_ns:
                 report.files_unchanged += 1
                 continue
-            source = old["source"] if old else _sniff(path, sources)
+            why = ""
+            if forced is not None:
+                source = forced
+            elif old:
+                source = old["source"]
+            else:
+                source, why = _sniff(path, sources)
         except FileNotFoundError:  # deleted since discovery (the agent's own clean-up)
             report.vanished.append(path)
             continue
         if source is None:
             if _has_complete_line(path):
-                report.unrecognised.append(path)
+                report.unrecognised.append((path, why))
             else:
                 report.pending += 1
             continue
         start, action, state = 0, "new", {}
         line_base = 0
-        if old:
+        if old and old["source"] == source:
             action = "reread"
             if st.st_size >= old["offset"] and _fingerprint(path, old["offset"]) == (
                 old["head"],
@@ -287,7 +325,10 @@ def run(
         if start >= st.st_size:  # touched, nothing new
             entry["head"], entry["tail"] = _fingerprint(path, start)
             continue
-        chunks = _split(path, source, start, st.st_size, lambda: next(counter))
+        if sources[source].splittable:
+            chunks = _split(path, source, start, st.st_size, lambda: next(counter))
+        else:
+            chunks = [Chunk(next(counter), path, source, start, st.st_size)]
         plan.append((FileReport(path, source, action, start, st.st_size - start), chunks, state))
 
     t1 = time.perf_counter()
@@ -340,7 +381,7 @@ def run(
     if strict and (report.skips or report.unrecognised):
         problems = report.skip_summary()
         if report.unrecognised:
-            problems.append(f"files in no known format: {', '.join(report.unrecognised[:3])}")
+            problems.append(f"files in no known format: {', '.join(p for p, _ in report.unrecognised[:3])}")
         raise MalformedInput("--strict: input was skipped, nothing was written: " + " | ".join(problems))
     staged = sorted(os.listdir(staging))
     return IngestBatch(

@@ -4,8 +4,11 @@ A source module defines ``SOURCE``, an object with:
 
 - ``name``: registry key; also the ``source`` column and the ``--source`` choice;
 - ``description``: one line saying what the source reads (the README lists it);
+- ``splittable``: whether one file may be cut into chunks parsed apart (see below);
 - ``default_roots()``: folders the tool itself writes to on this machine;
 - ``discover(folder)``: the source's files under a folder, in a deterministic order;
+- optionally ``shadowed(files)``: the files of a run that are copies of others in it and
+  are not read (Codex: an archived rollout whose active copy is there too);
 - ``sniff(line)``: whether a file is in this format, judged on one of its first complete
   lines: True, False, or None when that line cannot tell (the next one is tried);
 - ``parse_chunk(chunk, state, rows)``: parse one byte range of one file, appending
@@ -23,8 +26,10 @@ rows flagged as needing it are completed.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -77,6 +82,15 @@ class Rows:
     requests: list[tuple[Any, ...]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)
 
+    def request(self, **values: Any) -> None:
+        """Append one request row given by column name; token counts default to 0.
+        (The Claude Code parser builds its tuples directly: it is the hot path.)"""
+        self.requests.append(_row("requests", values))
+
+    def event(self, **values: Any) -> None:
+        """Append one event row given by column name."""
+        self.events.append(_row("events", values))
+
     def tables(self) -> dict[str, pa.Table]:
         import pyarrow as pa
 
@@ -95,6 +109,52 @@ class Rows:
         return out
 
 
+_DEFAULTS = {
+    "requests": {
+        **dict.fromkeys(
+            (
+                "input_tokens",
+                "cache_read_tokens",
+                "cache_write_5m_tokens",
+                "cache_write_1h_tokens",
+                "output_tokens",
+                "web_search_requests",
+            ),
+            0,
+        ),
+        "is_sidechain": False,
+        "usage_quality": "final",
+        "prompt_carry": False,
+    },
+    "events": {"is_sidechain": False},
+}
+
+
+@lru_cache(maxsize=4096)
+def project_of(cwd: str | None) -> str | None:
+    """The project of a working directory: its last path component (``/`` or ``\\``)."""
+    if not cwd:
+        return None
+    trimmed = cwd.rstrip("/\\")
+    return re.split(r"[/\\]", trimmed)[-1] or trimmed or None
+
+
+@cache
+def _columns(table: str) -> tuple[str, ...]:
+    from taskcost import schemas
+
+    return tuple(schemas.staging(table).names)
+
+
+def _row(table: str, values: dict[str, Any]) -> tuple[Any, ...]:
+    names = _columns(table)
+    unknown = values.keys() - set(names)
+    if unknown:
+        raise TypeError(f"not a staged {table} column: {', '.join(sorted(unknown))}")
+    defaults = _DEFAULTS[table]
+    return tuple(values.get(n, defaults.get(n)) for n in names)
+
+
 @dataclass
 class ChunkResult:
     chunk_id: int
@@ -108,6 +168,9 @@ class ChunkResult:
 class Source(Protocol):
     name: str
     description: str
+    #: whether the chunks of one file can be parsed apart (False: one chunk per file, read
+    #: in order, for sources whose lines depend on all the lines before them)
+    splittable: bool
 
     def default_roots(self) -> list[str]: ...
 

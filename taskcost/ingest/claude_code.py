@@ -74,7 +74,7 @@ from typing import Any
 import msgspec
 from msgspec import Raw, Struct
 
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, project_of
 from taskcost.ingest._lines import LineRange, iter_blocks
 
 NAME = "claude_code"
@@ -223,18 +223,6 @@ _text_blocks = msgspec.json.Decoder(list[TextBlock])
 _any = msgspec.json.Decoder()
 
 
-def _project(cwd: str | None, cache: dict[str | None, str | None]) -> str | None:
-    try:
-        return cache[cwd]
-    except KeyError:
-        name = None
-        if cwd:
-            trimmed = cwd.rstrip("/\\")
-            name = re.split(r"[/\\]", trimmed)[-1] or trimmed or None
-        cache[cwd] = name
-        return name
-
-
 def _raw_text(raw: Raw) -> str:
     """Text of a Raw JSON value that is a string or a list of text blocks."""
     data = bytes(raw)
@@ -289,7 +277,6 @@ class _ChunkParser:
         self.requests = rows.requests
         self.events = rows.events
         self.skips = Skips()
-        self.projects: dict[str | None, str | None] = {}
 
     # one event row, in the order of schemas.staging("events")
     def event(
@@ -331,6 +318,7 @@ class _ChunkParser:
                 tool_name,
                 tool_use_id,
                 is_error,
+                None,  # exit_code: Claude Code logs command output, not exit codes
                 stop_reason,
                 error_kind,
                 error_status,
@@ -340,7 +328,7 @@ class _ChunkParser:
                 trigger,
                 preview,
                 ln.cwd,
-                _project(ln.cwd, self.projects),
+                project_of(ln.cwd),
                 ln.gitBranch,
                 ln.version,
                 self.chunk.chunk_id,
@@ -476,7 +464,7 @@ class _ChunkParser:
         self.requests.append(
             (
                 None,  # provider: Claude Code does not say; inferred from the model
-                _project(ln.cwd, self.projects),
+                project_of(ln.cwd),
                 ln.cwd,
                 ln.gitBranch,
                 session,
@@ -639,6 +627,7 @@ class _ChunkParser:
 class ClaudeCode:
     name = NAME
     description = "Claude Code session transcripts (~/.claude/projects)"
+    splittable = True
 
     def default_roots(self) -> list[str]:
         roots = []

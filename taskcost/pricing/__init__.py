@@ -17,8 +17,10 @@ Rules, as providers bill and as ``genai_prices.calc_price`` computes:
   output price.
 - Request context: ``speed = fast`` selects fast-mode prices and ``service_tier`` =
   ``batch`` / ``flex`` / ``priority`` the matching variant. With no such variant the key
-  is unpriced, except ``priority`` (Anthropic bills Priority Tier by capacity commitment;
-  the list price is the honest API-equivalent) which keeps the standard price.
+  is unpriced, except Anthropic ``priority`` (Anthropic bills Priority Tier by capacity
+  commitment; the list price is the honest API-equivalent), which keeps the standard
+  price. OpenAI bills priority processing (Codex "fast") per token at a premium: without
+  a priority price it is unpriced, never shown at the cheaper standard rate.
 - A model genai-prices does not know is unpriced, with the reason; never $0.
 
 Overrides (``--prices FILE``, TOML) come first; see ``load_overrides`` for the format.
@@ -289,7 +291,7 @@ def resolve(key: PriceKey, overrides: Overrides | None = None) -> Resolved:
     ctx = _context(key)
     notes = []
     if ctx and not _variant_matches(model, when_ts, ctx):
-        if ctx.get("service_tier") == "priority":
+        if ctx.get("service_tier") == "priority" and provider.id == "anthropic":
             notes.append("no Priority Tier price: list (standard) price used")
             ctx = {}
         else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _LAZY = ("COMPUTED", "EVENT_KINDS", "PER_CHUNK", "TABLES", "describe", "markdown", "staging")
 

@@ -17,10 +17,13 @@ a slash command): logs hold prompts and code, the warehouse holds counts.
 | `tool_call` | the model called a tool (`tool_name`, `tool_use_id`, `message_id`) |
 | `tool_result` | a tool returned (`tool_use_id`, `is_error`) |
 | `tool_rejection` | the user refused a tool call (`tool_use_id`) |
-| `interrupt` | the user interrupted (`detail` = `during_tool_use` or `during_response`) |
+| `interrupt` | the user interrupted: Claude Code `detail` = `during_tool_use` or `during_response`; Codex `turn_aborted` with `detail` = its reason (`interrupted`, `replaced`, `review_ended`) |
 | `compaction` | the context was compacted (`pre/post_compaction_tokens`, `compaction_trigger`) |
 | `api_error` | a call failed (`error_kind`, `error_status`); no cost |
-| `turn_end` | the model ended its turn (`stop_reason` = `end_turn`, `max_tokens`, `stop_sequence`, `refusal`, `pause_turn`) |
+| `turn_start` | the agent started working on a prompt (Codex `task_started`; `prompt_id` = its turn id) |
+| `turn_end` | the model ended its turn (`stop_reason` = `end_turn`, `max_tokens`, `stop_sequence`, `refusal`, `pause_turn`; Codex `task_complete`: `task_complete`) |
+| `command_end` | a shell command the agent ran finished (`exit_code`, `is_error` = exit code not 0; Codex `exec_command_end`) |
+| `patch_applied` | the agent applied a patch to files (`is_error` = it failed; Codex `patch_apply_end`) |
 """
 
 from __future__ import annotations
@@ -42,7 +45,10 @@ EVENT_KINDS = (
     "interrupt",
     "compaction",
     "api_error",
+    "turn_start",
     "turn_end",
+    "command_end",
+    "patch_applied",
 )
 
 EVENTS = pa.schema(
@@ -70,11 +76,22 @@ EVENTS = pa.schema(
             True,
             "for compactions: the last line before the compaction",
         ),
-        field("prompt_id", pa.string(), True, "Claude Code `promptId` of the line, if any"),
+        field(
+            "prompt_id",
+            pa.string(),
+            True,
+            "prompt the event belongs to: Claude Code `promptId`, Codex turn id, OpenTelemetry `prompt.id`",
+        ),
         field("message_id", pa.string(), True, "for model-side events: the response id"),
         field("tool_name", pa.string(), True, "for tool_call: the tool (`Bash`, `Edit`, `Task`, …)"),
         field("tool_use_id", pa.string(), True, "for tool events: the tool-use id"),
-        field("is_error", pa.bool_(), True, "for tool_result: the tool reported an error"),
+        field(
+            "is_error",
+            pa.bool_(),
+            True,
+            "for tool_result, command_end, patch_applied: it failed; null when the log does not say",
+        ),
+        field("exit_code", pa.int64(), True, "for command_end: the command's exit code"),
         field("stop_reason", pa.string(), True, "for turn_end: the model's stop reason"),
         field(
             "error_kind",

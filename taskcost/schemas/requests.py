@@ -2,7 +2,8 @@
 
 Grain: one API response. Claude Code writes one transcript line per content block and
 replays lines on resume and in sidechains; ingest keeps exactly one row per response
-(see ``taskcost.ingest.claude_code`` for the dedupe rule). Token counts are per call,
+(see ``taskcost.ingest.claude_code`` for the dedupe rule); Codex logs cumulative totals,
+which ingest turns into per-call deltas (``taskcost.ingest.codex``). Token counts are per call,
 never cumulative, and follow Anthropic semantics whatever the source:
 ``input_tokens`` excludes cache reads and writes, ``output_tokens`` includes reasoning.
 """
@@ -37,14 +38,16 @@ REQUESTS = pa.schema(
             "prompt_id",
             pa.string(),
             True,
-            "id of the human prompt that caused the call, where the log has one (Claude Code "
-            "`promptId` of the nearest preceding user line in the same file)",
+            "id of the human prompt that caused the call, where the log has one: Claude Code "
+            "`promptId` of the nearest preceding user line in the same file, Codex turn id, "
+            "OpenTelemetry `prompt.id`, or the task id an API log was wrapped with",
         ),
         field(
             "request_key",
             pa.string(),
             False,
-            "dedupe key: `message_id:request_id` (request_id empty when the log has none)",
+            "dedupe key: `message_id:request_id` (request_id empty when the log has none); "
+            "Codex: `codex:<thread id>:<cumulative token totals after the call>`",
         ),
         field("message_id", pa.string(), True, "provider message/response id (`msg_…`)"),
         field("request_id", pa.string(), True, "provider request id (`req_…`); null when absent"),

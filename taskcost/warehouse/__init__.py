@@ -45,6 +45,9 @@ from taskcost.errors import SchemaMismatch, TaskcostError
 
 FORMAT = "taskcost-warehouse"
 TABLE_NAMES = ("requests", "events")
+#: older schema versions the writer upgrades in place: versions that only added nullable
+#: columns (2 added ``events.exit_code``)
+UPGRADABLE = (1,)
 SMALL_PART = 32 << 20  # parts under this size are merged when there are too many
 MERGE_MEMORY = "1GB"  # DuckDB's memory limit while merging; it spills to disk beyond
 GARBAGE_AGE = 600  # seconds an unnamed data file is kept for readers of an older manifest
@@ -99,8 +102,9 @@ class Warehouse:
     def manifest_path(self) -> Path:
         return self.root / "manifest.json"
 
-    def manifest(self) -> dict[str, Any] | None:
-        """The committed state, or None for an empty (or absent) warehouse."""
+    def manifest(self, *, upgradable: bool = False) -> dict[str, Any] | None:
+        """The committed state, or None for an empty (or absent) warehouse. A warehouse of
+        an older schema version is refused unless ``upgradable`` (the writer upgrades it)."""
         try:
             text = self.manifest_path.read_text()
         except FileNotFoundError:
@@ -110,10 +114,16 @@ class Warehouse:
             raise TaskcostError(f"{self.root} is not a taskcost warehouse")
         from taskcost.schemas import SCHEMA_VERSION
 
-        if m.get("schema_version") != SCHEMA_VERSION:
+        version = m.get("schema_version")
+        if version != SCHEMA_VERSION and not (upgradable and version in UPGRADABLE):
+            hint = (
+                "run `taskcost ingest` once to upgrade it"
+                if version in UPGRADABLE
+                else "ingest again into a new warehouse"
+            )
             raise SchemaMismatch(
-                f"the warehouse at {self.root} has schema version {m.get('schema_version')}, this "
-                f"taskcost reads version {SCHEMA_VERSION}: ingest again into a new warehouse"
+                f"the warehouse at {self.root} has schema version {version}, this "
+                f"taskcost reads version {SCHEMA_VERSION}: {hint}"
             )
         return m
 
@@ -149,12 +159,14 @@ class Warehouse:
         """Exclusive write access: the lock, a staging folder, and commit()."""
         self.root.mkdir(parents=True, exist_ok=True)
         with _lock(self.root / ".lock"):
-            manifest = self.manifest()
+            manifest = self.manifest(upgradable=True)
             _collect_garbage(self.root, manifest)
             staging = self.root / f".staging-{os.getpid()}-{secrets.token_hex(4)}"
             staging.mkdir()
             try:
-                yield Writer(self, manifest, staging)
+                writer = Writer(self, manifest, staging)
+                writer.upgrade()
+                yield writer
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
 
@@ -232,6 +244,40 @@ class Writer:
     @property
     def catalog(self) -> dict[str, dict[str, Any]]:
         return self.wh.catalog(self.manifest)
+
+    def upgrade(self) -> None:
+        """Bring a warehouse of an older schema version to this one, atomically like any
+        commit: every part is written again in the current columns (a column the old part
+        lacks is null), then the manifest is replaced."""
+        from taskcost.schemas import SCHEMA_VERSION, TABLES
+
+        m = self.manifest
+        if m is None or m.get("schema_version") == SCHEMA_VERSION:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        tables = dict(m["tables"])
+        for name in TABLE_NAMES:
+            schema, parts = TABLES[name], []
+            for n, old in enumerate(tables.get(name, [])):
+                rel = f"data/{name}/{self.generation:06d}-{self.run}-u{n:04d}.parquet"
+                src = pq.ParquetFile(self.wh.root / old)
+                with pq.ParquetWriter(self.wh.root / rel, schema, compression="zstd") as out:
+                    for batch in src.iter_batches():
+                        cols = [
+                            batch.column(f.name)
+                            if f.name in batch.schema.names
+                            else pa.nulls(batch.num_rows, f.type)
+                            for f in schema
+                        ]
+                        out.write_batch(pa.RecordBatch.from_arrays(cols, schema=schema))
+                parts.append(rel)
+            tables[name] = parts
+        self._replace_manifest(
+            {**m, "schema_version": SCHEMA_VERSION, "generation": self.generation, "tables": tables}
+        )
+        self.generation += 1
 
     def needs_commit(self, batch: Any, overrides: Any) -> bool:
         """Whether ``batch`` or a change of prices (``overrides``, genai-prices) needs a commit."""
