@@ -446,7 +446,7 @@ def sources(fmt: str) -> None:
             "source": src.name,
             "reads": src.description,
             "default_location": root,
-            "exists": os.path.isdir(root),
+            "exists": root is not None and os.path.isdir(root),
         }
         for src in SOURCES.values()
         for root in src.default_roots() or [None]

@@ -34,7 +34,7 @@ from taskcost.errors import MalformedInput, NoData, TaskcostError
 from taskcost.ingest._base import MAX_EXAMPLES, SKIP_REASONS, Chunk, ChunkResult, Rows, Skips, Source
 
 #: one module per source, named like the source (`taskcost.ingest.<name>` defines SOURCE)
-SOURCE_NAMES = ("claude_code", "codex")
+SOURCE_NAMES = ("claude_code", "codex", "api_log")
 CHUNK_BYTES = 32 << 20  # a file larger than this is split between workers
 TASK_BYTES = 32 << 20  # small files are grouped into tasks of about this size
 FINGERPRINT = 1024

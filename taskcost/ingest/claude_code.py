@@ -333,6 +333,7 @@ class _ChunkParser:
                 ln.version,
                 self.chunk.chunk_id,
                 i,
+                None,  # user_hint
             )
         )
 
@@ -492,6 +493,7 @@ class _ChunkParser:
                 self.chunk.chunk_id,
                 i,
                 carry,
+                None,  # user_hint: the run's --user
             )
         )
         if isinstance(msg.content, list):

@@ -42,7 +42,8 @@ def staging(name: str) -> pa.Schema:
 
     The canonical columns minus the per-chunk and computed ones, plus ``chunk_id`` and
     ``line_in_chunk`` (and, for requests, ``prompt_carry``: the row's prompt id is the one
-    carried into its chunk from the lines before it).
+    carried into its chunk from the lines before it), and ``user_hint``: who ran it, when
+    the line itself says (a team's API log), overriding the chunk's ``--user``.
     """
     drop = set(PER_CHUNK) | set(COMPUTED[name])
     fields = [f for f in TABLES[name] if f.name not in drop]
@@ -50,6 +51,7 @@ def staging(name: str) -> pa.Schema:
     fields += [pa.field("line_in_chunk", pa.int64(), nullable=False)]
     if name == "requests":
         fields += [pa.field("prompt_carry", pa.bool_(), nullable=False)]
+    fields += [pa.field("user_hint", pa.string(), nullable=True)]
     return pa.schema(fields)
 
 

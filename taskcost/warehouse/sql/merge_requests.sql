@@ -9,7 +9,9 @@
 -- in which files were ingested:
 --   * rows are grouped by message id;
 --   * if a group has a main-chain row, its sidechain rows are replays and dropped, and
---     one row is kept per request id; if it has only sidechain rows, one row is kept;
+--     one row is kept per request id (a copy without one, from a log that did not keep
+--     it, counts as the main chain's only request id); if it has only sidechain rows,
+--     one row is kept;
 --   * the kept row is the most complete copy: final usage over placeholder usage, then
 --     the larger token total;
 --   * among equal copies (a resumed or forked session replays its parent's history), the
@@ -21,12 +23,21 @@ WITH classed AS (
         c.*,
         s.first_ts,
         CASE
-            WHEN NOT bool_or(NOT c.is_sidechain) OVER (PARTITION BY c._group) THEN ''
+            WHEN NOT bool_or(NOT c.is_sidechain) OVER g THEN ''
             WHEN c.is_sidechain THEN NULL
-            ELSE coalesce(c.request_id, '')
+            -- a copy that did not log the request id (an API log) is the main chain's
+            -- request when the main chain has only one
+            ELSE coalesce(
+                c.request_id,
+                CASE WHEN min(c.request_id) FILTER (NOT c.is_sidechain) OVER g
+                        = max(c.request_id) FILTER (NOT c.is_sidechain) OVER g
+                    THEN min(c.request_id) FILTER (NOT c.is_sidechain) OVER g END,
+                ''
+            )
         END AS _class
     FROM request_candidates AS c
     LEFT JOIN session_starts AS s USING (session_id)
+    WINDOW g AS (PARTITION BY c._group)
 )
 SELECT
     _row,

@@ -4,9 +4,9 @@
 -- reads: chunks
 CREATE OR REPLACE TEMP TABLE staged_events AS
 SELECT
-    s.* EXCLUDE (chunk_id, line_in_chunk),
+    s.* EXCLUDE (chunk_id, line_in_chunk, user_hint),
     c.source,
-    c.user,
+    coalesce(s.user_hint, c.user) AS user,
     c.machine,
     c.source_file,
     c.line_base + s.line_in_chunk AS line_no

@@ -7,9 +7,9 @@
 -- columns stay null until price_requests.sql fills them.
 CREATE OR REPLACE TEMP TABLE staged_requests AS
 SELECT
-    s.* EXCLUDE (chunk_id, line_in_chunk, prompt_carry, prompt_id),
+    s.* EXCLUDE (chunk_id, line_in_chunk, prompt_carry, prompt_id, user_hint),
     c.source,
-    c.user,
+    coalesce(s.user_hint, c.user) AS user,
     c.machine,
     c.source_file,
     c.line_base + s.line_in_chunk AS line_no,

@@ -1,0 +1,94 @@
+"""Per-request API logs against fixtures written from the providers' docs.
+
+tests/data/api_log/expected.json holds hand-computed totals after mapping each
+provider's token semantics to ours (OpenAI input includes cached input; Anthropic's
+does not), skipped lines by reason and duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from builders import assistant, user
+from conftest import DATA, copy_tree, ingest, jsonl, query, totals
+
+FIXTURES = DATA / "api_log"
+EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
+
+
+def test_every_fixture_has_expectations_and_a_readme_line() -> None:
+    assert {p.stem for p in FIXTURES.glob("*.jsonl")} == set(EXPECTED)
+    readme = (FIXTURES / "README.md").read_text()
+    for name in EXPECTED:
+        assert f"`{name}" in readme, name
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_totals_models_sessions_and_skips(name: str, tmp_path: Path) -> None:
+    exp = EXPECTED[name]
+    stderr = ingest(copy_tree(FIXTURES / f"{name}.jsonl", tmp_path / "in" / f"{name}.jsonl")).stderr
+    got = query(
+        """SELECT count(*) AS requests, sum(input_tokens) AS input_tokens,
+                  sum(cache_read_tokens) AS cache_read_tokens,
+                  sum(cache_write_5m_tokens) AS cache_write_5m_tokens,
+                  sum(cache_write_1h_tokens) AS cache_write_1h_tokens,
+                  sum(output_tokens) AS output_tokens, sum(reasoning_tokens) AS reasoning_tokens,
+                  sum(web_search_requests) AS web_search_requests,
+                  count(DISTINCT session_id) FILTER (NOT starts_with(session_id, 'api:')) AS sessions,
+                  count(*) FILTER (cost_source <> 'computed') AS not_priced
+           FROM requests WHERE source = 'api_log'"""
+    )[0]
+    for key in (
+        "requests",
+        "input_tokens",
+        "cache_read_tokens",
+        "cache_write_5m_tokens",
+        "cache_write_1h_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "web_search_requests",
+    ):
+        assert got[key] == exp[key], f"{name}: {key}"
+    assert got["sessions"] == (exp["sessions"] or 0), name
+    assert got["not_priced"] == 0, name
+    by_model = query("SELECT model, count(*) AS n FROM requests GROUP BY 1")
+    assert {r["model"]: r["n"] for r in by_model} == exp["by_model"]
+    counted = {m[1]: int(m[2]) for m in re.finditer(r"^\s+(\w+) \(.*?\): (\d+)(?: — e\.g\.|$)", stderr, re.M)}
+    assert counted == exp["skipped"], name
+    assert f"{exp['duplicates']} duplicate lines removed" in stderr
+
+
+def test_the_line_says_who_ran_it_and_which_task() -> None:
+    ingest(FIXTURES / "anthropic_messages.jsonl")
+    rows = query("SELECT user, prompt_id, count(*) AS n FROM requests GROUP BY ALL ORDER BY ALL")
+    assert {r["user"] for r in rows} == {"dana@example.com", "eli@example.com"}, (
+        "metadata.user overrides --user"
+    )
+    assert all(r["prompt_id"] and r["prompt_id"].startswith("task-") for r in rows)
+
+
+@pytest.mark.parametrize("logged_request_id", [True, False])
+def test_a_request_in_a_transcript_and_an_api_log_counts_once(
+    tmp_path: Path, logged_request_id: bool
+) -> None:
+    """A gateway log and the agent's transcript see the same response: one request, with
+    or without the request id in the log."""
+    ts = "2026-10-06T08:14:22.418Z"
+    line = assistant("msg_SHARED", ts, req="req_SHARED", inp=7, read=9000, w5=0, w1=300, out=420)
+    jsonl(tmp_path / "claude" / "s.jsonl", [user("Fix it", "2026-10-06T08:14:00.000Z"), line])
+    wrapped = {"timestamp": ts, "response": line["message"]}
+    if logged_request_id:
+        wrapped["request_id"] = "req_SHARED"
+    jsonl(tmp_path / "gateway" / "log.jsonl", [wrapped])
+    ingest(tmp_path / "claude", tmp_path / "gateway")
+    assert totals() == {
+        "requests": 1,
+        "input_tokens": 7,
+        "cache_read_tokens": 9000,
+        "cache_write_5m_tokens": 0,
+        "cache_write_1h_tokens": 300,
+        "output_tokens": 420,
+    }
