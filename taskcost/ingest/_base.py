@@ -130,6 +130,28 @@ _DEFAULTS = {
 }
 
 
+def decode_line(decoder: Any, raw: bytes, i: int, skips: Skips) -> Any:
+    """``raw`` decoded by the typed msgspec ``decoder``, or None with the line counted in
+    ``skips`` under why: ``malformed_json``, ``not_an_object`` or ``unexpected_shape``."""
+    import msgspec
+
+    try:
+        return decoder.decode(raw)
+    except msgspec.ValidationError as e:
+        try:
+            obj = msgspec.json.decode(raw)
+        except msgspec.DecodeError as de:
+            skips.add("malformed_json", i, str(de))
+            return None
+        if isinstance(obj, dict):
+            skips.add("unexpected_shape", i, str(e))
+        else:
+            skips.add("not_an_object", i, type(obj).__name__)
+    except msgspec.DecodeError as e:
+        skips.add("malformed_json", i, str(e))
+    return None
+
+
 @lru_cache(maxsize=4096)
 def project_of(cwd: str | None) -> str | None:
     """The project of a working directory: its last path component (``/`` or ``\\``)."""

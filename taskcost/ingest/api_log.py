@@ -54,7 +54,7 @@ from typing import Any
 import msgspec
 from msgspec import Struct
 
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decode_line
 from taskcost.ingest._lines import LineRange, iter_blocks
 
 NAME = "api_log"
@@ -132,7 +132,6 @@ class Line(Response, gc=False):
 
 
 _line = msgspec.json.Decoder(Line)
-_any = msgspec.json.Decoder()
 
 
 def _kind(r: Response) -> str | None:
@@ -210,21 +209,8 @@ class _ChunkParser:
         return ChunkResult(self.chunk.chunk_id, rng.lines, rng.consumed_to, {}, self.skips)
 
     def line(self, raw: bytes, i: int) -> None:
-        try:
-            ln = _line.decode(raw)
-        except msgspec.ValidationError as e:
-            try:
-                obj = _any.decode(raw)
-            except msgspec.DecodeError as de:
-                self.skips.add("malformed_json", i, str(de))
-                return
-            if isinstance(obj, dict):
-                self.skips.add("unexpected_shape", i, str(e))
-            else:
-                self.skips.add("not_an_object", i, type(obj).__name__)
-            return
-        except msgspec.DecodeError as e:
-            self.skips.add("malformed_json", i, str(e))
+        ln = decode_line(_line, raw, i, self.skips)
+        if ln is None:
             return
         r = ln.response or ln
         kind = _kind(r)

@@ -74,7 +74,7 @@ from typing import Any
 import msgspec
 from msgspec import Raw, Struct
 
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, project_of
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decode_line, project_of
 from taskcost.ingest._lines import LineRange, iter_blocks
 
 NAME = "claude_code"
@@ -388,24 +388,7 @@ class _ChunkParser:
         """One line, or None (counted as a skip unless it is blank)."""
         if not raw or raw.isspace():
             return None
-        try:
-            return _line.decode(raw)
-        except msgspec.ValidationError as e:
-            self.validation_skip(raw, i, e)
-        except msgspec.DecodeError as e:
-            self.skips.add("malformed_json", i, str(e))
-        return None
-
-    def validation_skip(self, raw: bytes, i: int, e: msgspec.ValidationError) -> None:
-        try:
-            obj = _any.decode(raw)
-        except msgspec.DecodeError as de:
-            self.skips.add("malformed_json", i, str(de))
-            return
-        if not isinstance(obj, dict):
-            self.skips.add("not_an_object", i, type(obj).__name__)
-        else:
-            self.skips.add("unexpected_shape", i, str(e))
+        return decode_line(_line, raw, i, self.skips)
 
     def usable(self, ln: Line, i: int) -> bool:
         if ln.timestamp is None:

@@ -93,7 +93,7 @@ from typing import Any
 import msgspec
 from msgspec import Raw, Struct
 
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, project_of
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decode_line, project_of
 from taskcost.ingest._lines import LineRange, iter_blocks
 
 NAME = "codex"
@@ -296,19 +296,7 @@ class _ChunkParser:
     def decode(self, raw: bytes, i: int) -> Line | None:
         if not raw or raw.isspace():
             return None
-        try:
-            return _line.decode(raw)
-        except msgspec.ValidationError as e:
-            try:
-                obj = _any.decode(raw)
-            except msgspec.DecodeError as de:
-                self.skips.add("malformed_json", i, str(de))
-                return None
-            reason = "unexpected_shape" if isinstance(obj, dict) else "not_an_object"
-            self.skips.add(reason, i, str(e) if isinstance(obj, dict) else type(obj).__name__)
-        except msgspec.DecodeError as e:
-            self.skips.add("malformed_json", i, str(e))
-        return None
+        return decode_line(_line, raw, i, self.skips)
 
     def line(self, ln: Line, i: int) -> None:
         t = ln.type
