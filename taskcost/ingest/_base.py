@@ -162,19 +162,24 @@ def project_of(cwd: str | None) -> str | None:
 
 
 @cache
-def _columns(table: str) -> tuple[str, ...]:
+def _layout(table: str) -> tuple[dict[str, int], list[Any]]:
+    """Column positions and default values of the staged rows of ``table``."""
     from taskcost import schemas
 
-    return tuple(schemas.staging(table).names)
+    names = schemas.staging(table).names
+    defaults = _DEFAULTS[table]
+    return {n: k for k, n in enumerate(names)}, [defaults.get(n) for n in names]
 
 
 def _row(table: str, values: dict[str, Any]) -> tuple[Any, ...]:
-    names = _columns(table)
-    unknown = values.keys() - set(names)
-    if unknown:
-        raise TypeError(f"not a staged {table} column: {', '.join(sorted(unknown))}")
-    defaults = _DEFAULTS[table]
-    return tuple(values.get(n, defaults.get(n)) for n in names)
+    index, defaults = _layout(table)
+    row = list(defaults)
+    try:
+        for name, value in values.items():
+            row[index[name]] = value
+    except KeyError as e:
+        raise TypeError(f"not a staged {table} column: {e.args[0]}") from None
+    return tuple(row)
 
 
 @dataclass

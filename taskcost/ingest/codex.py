@@ -283,10 +283,20 @@ class _ChunkParser:
     def parse(self) -> ChunkResult:
         rng = LineRange()
         i = 0
-        for data, _count in iter_blocks(self.chunk.path, self.chunk.start, self.chunk.end, rng):
-            for raw in bytes(data).split(b"\n")[:-1]:
+        for data, count in iter_blocks(self.chunk.path, self.chunk.start, self.chunk.end, rng):
+            # the whole block in one call; a block with a bad or blank line is decoded
+            # again line by line, so that every line keeps its number and is counted
+            try:
+                lines = _line.decode_lines(data)
+                if len(lines) != count:
+                    lines = None
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                lines = None
+            if lines is None:
+                raws = bytes(data).split(b"\n")[:-1]
+                lines = [self.decode(raw, i + n) for n, raw in enumerate(raws, start=1)]
+            for ln in lines:
                 i += 1
-                ln = self.decode(raw, i)
                 if ln is not None:
                     self.line(ln, i)
         if rng.incomplete_tail:
