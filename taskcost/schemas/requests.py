@@ -40,7 +40,7 @@ REQUESTS = pa.schema(
             True,
             "id of the human prompt that caused the call, where the log has one: Claude Code "
             "`promptId` of the nearest preceding user line in the same file, Codex turn id, "
-            "OpenTelemetry `prompt.id`, or the task id an API log was wrapped with",
+            "or the task id an API log was wrapped with",
         ),
         field(
             "request_key",
