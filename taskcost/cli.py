@@ -439,18 +439,9 @@ def sources(fmt: str) -> None:
     import pyarrow as pa
 
     from taskcost import render
-    from taskcost.ingest import SOURCES
+    from taskcost.ingest import locations
 
-    rows = [
-        {
-            "source": src.name,
-            "reads": src.description,
-            "default_location": root,
-            "exists": root is not None and os.path.isdir(root),
-        }
-        for src in SOURCES.values()
-        for root in src.default_roots() or [None]
-    ]
+    rows = locations()
     schema = pa.schema(
         [
             ("source", pa.string()),

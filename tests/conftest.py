@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -97,3 +98,24 @@ def jsonl(path: Path, lines: list[dict[str, object]] | list[str], *, newline: bo
     text = "\n".join(ln if isinstance(ln, str) else json.dumps(ln) for ln in lines)
     path.write_text(text + ("\n" if newline else ""))
     return path
+
+
+def fixture_path(folder: Path, name: str) -> Path:
+    """A quirk fixture of a source's fixture folder: a sub-folder or ``<name>.jsonl``."""
+    return folder / name if (folder / name).is_dir() else folder / f"{name}.jsonl"
+
+
+def fixture_names(folder: Path) -> set[str]:
+    """The fixtures of a folder; each must have a line, starting with its name in
+    backticks, in the folder's README."""
+    names = {p.stem for p in folder.glob("*.jsonl")} | {p.name for p in folder.iterdir() if p.is_dir()}
+    readme = (folder / "README.md").read_text()
+    missing = [n for n in names if f"`{n}" not in readme]
+    assert not missing, f"fixtures without a README line: {missing}"
+    return names
+
+
+def skip_counts(stderr: str) -> dict[str, int]:
+    """Skipped lines by reason, as the ingest summary reports them."""
+    found = re.finditer(r"^\s+(\w+) \(.*?\): (\d+)(?: — e\.g\.|$)", stderr, re.M)
+    return {m[1]: int(m[2]) for m in found}

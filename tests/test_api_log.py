@@ -8,22 +8,18 @@ does not), skipped lines by reason and duplicates.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 from builders import assistant, user
-from conftest import DATA, copy_tree, ingest, jsonl, query, totals
+from conftest import DATA, copy_tree, fixture_names, ingest, jsonl, query, skip_counts, totals
 
 FIXTURES = DATA / "api_log"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
 
 
 def test_every_fixture_has_expectations_and_a_readme_line() -> None:
-    assert {p.stem for p in FIXTURES.glob("*.jsonl")} == set(EXPECTED)
-    readme = (FIXTURES / "README.md").read_text()
-    for name in EXPECTED:
-        assert f"`{name}" in readme, name
+    assert fixture_names(FIXTURES) == set(EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -56,8 +52,7 @@ def test_totals_models_sessions_and_skips(name: str, tmp_path: Path) -> None:
     assert got["not_priced"] == 0, name
     by_model = query("SELECT model, count(*) AS n FROM requests GROUP BY 1")
     assert {r["model"]: r["n"] for r in by_model} == exp["by_model"]
-    counted = {m[1]: int(m[2]) for m in re.finditer(r"^\s+(\w+) \(.*?\): (\d+)(?: — e\.g\.|$)", stderr, re.M)}
-    assert counted == exp["skipped"], name
+    assert skip_counts(stderr) == exp["skipped"], name
     assert f"{exp['duplicates']} duplicate lines removed" in stderr
 
 

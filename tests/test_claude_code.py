@@ -8,11 +8,11 @@ totals, placeholder and sidechain counts, cost, skipped lines by reason, events 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
-from conftest import DATA, copy_tree, ingest, invoke, query
+from conftest import DATA, copy_tree, fixture_names, ingest, invoke, query, skip_counts
+from conftest import fixture_path as fixture_in
 
 FIXTURES = DATA / "claude_code"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
@@ -28,16 +28,11 @@ TOKEN_KEYS = (
 
 
 def fixture_path(name: str) -> Path:
-    folder = FIXTURES / name
-    return folder if folder.is_dir() else FIXTURES / f"{name}.jsonl"
+    return fixture_in(FIXTURES, name)
 
 
 def test_every_fixture_has_expectations_and_a_readme_line() -> None:
-    names = {p.stem for p in FIXTURES.glob("*.jsonl")} | {p.name for p in FIXTURES.iterdir() if p.is_dir()}
-    assert names == set(EXPECTED)
-    readme = (FIXTURES / "README.md").read_text()
-    for name in names:
-        assert f"`{name}" in readme, name
+    assert fixture_names(FIXTURES) == set(EXPECTED)
 
 
 @pytest.fixture(params=sorted(EXPECTED))
@@ -118,9 +113,7 @@ def test_skipped_lines_are_counted_by_reason(ingested: tuple[str, str]) -> None:
         assert "skipped lines" not in stderr
         return
     assert f"skipped lines: {sum(skips.values())}" in stderr
-    summary = re.finditer(r"^\s+(\w+) \(.*?\): (\d+)(?: — e\.g\.|$)", stderr, re.M)
-    counted = {m[1]: int(m[2]) for m in summary}
-    assert counted == skips
+    assert skip_counts(stderr) == skips
 
 
 def test_events_by_kind(ingested: tuple[str, str]) -> None:

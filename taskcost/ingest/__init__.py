@@ -105,6 +105,21 @@ def default_paths(sources: dict[str, Source] | None = None) -> list[str]:
     return [root for src in srcs for root in src.default_roots() if os.path.isdir(root)]
 
 
+def locations() -> list[dict[str, Any]]:
+    """Every source with each of its default locations and whether it exists here (one
+    row with no location for a source that has none)."""
+    return [
+        {
+            "source": src.name,
+            "reads": src.description,
+            "default_location": root,
+            "exists": root is not None and os.path.isdir(root),
+        }
+        for src in SOURCES.values()
+        for root in src.default_roots() or [None]
+    ]
+
+
 def _fingerprint(path: str, offset: int) -> tuple[str, str]:
     """Hashes of the first and of the last KiB before ``offset``."""
     with open(path, "rb") as f:
@@ -489,5 +504,6 @@ __all__ = [
     "IngestReport",
     "default_paths",
     "identity_defaults",
+    "locations",
     "run",
 ]

@@ -54,21 +54,13 @@ from typing import Any
 import msgspec
 from msgspec import Struct
 
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decode_line
-from taskcost.ingest._lines import LineRange, iter_blocks
+from taskcost.ingest._anthropic import CacheCreation, ServerToolUse, cache_writes
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decoded_blocks
+from taskcost.ingest._lines import LineRange
 
 NAME = "api_log"
 MAX_TOKENS = 10**12
 TIERS = {"default": None, "auto": None}
-
-
-class CacheCreation(Struct, gc=False):
-    ephemeral_5m_input_tokens: int | None = None
-    ephemeral_1h_input_tokens: int | None = None
-
-
-class ServerToolUse(Struct, gc=False):
-    web_search_requests: int | None = None
 
 
 class Details(Struct, gc=False):
@@ -159,17 +151,7 @@ def _time(value: str | int | float | None) -> datetime | None:
 def _tokens(kind: str, u: Usage) -> tuple[int, int, int, int, int, int | None, int]:
     """(input uncached, cache read, write 5m, write 1h, output, reasoning, web searches)."""
     if kind == "anthropic":
-        write = u.cache_creation_input_tokens or 0
-        cc = u.cache_creation
-        if cc is not None and (
-            cc.ephemeral_1h_input_tokens is not None or cc.ephemeral_5m_input_tokens is not None
-        ):
-            w1h = (
-                min(cc.ephemeral_1h_input_tokens or 0, write) if write else cc.ephemeral_1h_input_tokens or 0
-            )
-            w5m = write - w1h if write else cc.ephemeral_5m_input_tokens or 0
-        else:
-            w1h, w5m = 0, write
+        w5m, w1h = cache_writes(u.cache_creation_input_tokens or 0, u.cache_creation)
         web = (u.server_tool_use.web_search_requests or 0) if u.server_tool_use else 0
         return u.input_tokens or 0, u.cache_read_input_tokens or 0, w5m, w1h, u.output_tokens or 0, None, web
     if kind == "chat":
@@ -198,20 +180,14 @@ class _ChunkParser:
 
     def parse(self) -> ChunkResult:
         rng = LineRange()
-        i = 0
-        for data, _ in iter_blocks(self.chunk.path, self.chunk.start, self.chunk.end, rng):
-            for raw in bytes(data).split(b"\n")[:-1]:
+        for i, lines in decoded_blocks(self.chunk, _line, self.skips, rng):
+            for ln in lines:
                 i += 1
-                if raw.strip():
-                    self.line(raw, i)
-        if rng.incomplete_tail:
-            self.skips.add("incomplete_last_line", i + 1, "no newline yet")
+                if ln is not None:
+                    self.line(ln, i)
         return ChunkResult(self.chunk.chunk_id, rng.lines, rng.consumed_to, {}, self.skips)
 
-    def line(self, raw: bytes, i: int) -> None:
-        ln = decode_line(_line, raw, i, self.skips)
-        if ln is None:
-            return
+    def line(self, ln: Line, i: int) -> None:
         r = ln.response or ln
         kind = _kind(r)
         if kind is None:

@@ -74,8 +74,9 @@ from typing import Any
 import msgspec
 from msgspec import Raw, Struct
 
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decode_line, project_of
-from taskcost.ingest._lines import LineRange, iter_blocks
+from taskcost.ingest._anthropic import CacheCreation, ServerToolUse, cache_writes
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decoded_blocks, project_of
+from taskcost.ingest._lines import LineRange
 
 NAME = "claude_code"
 
@@ -127,15 +128,6 @@ COMMAND_ARGS = re.compile(r"<command-args>(.*?)</command-args>", re.S)
 
 
 # --- line shapes (msgspec skips every field not declared here, without allocating) ---
-
-
-class CacheCreation(Struct, gc=False):
-    ephemeral_5m_input_tokens: int | None = None
-    ephemeral_1h_input_tokens: int | None = None
-
-
-class ServerToolUse(Struct, gc=False):
-    web_search_requests: int | None = None
 
 
 class Usage(Struct, gc=False):
@@ -339,23 +331,7 @@ class _ChunkParser:
 
     def parse(self) -> ChunkResult:
         rng = LineRange()
-        i = 0
-        for data, count in iter_blocks(self.chunk.path, self.chunk.start, self.chunk.end, rng):
-            # Fast path: the whole block in one call. A block with a bad or blank line
-            # (the decoder skips blank ones) is parsed again line by line, so that every
-            # line keeps its number and every bad line is counted. Not caught: blank lines
-            # offset exactly by lines holding two JSON values (glued writes) in the same
-            # block; the values are still used, line numbers after them shift. Looking for
-            # blank lines in every block would cost ~8% of the parse.
-            try:
-                lines = _line.decode_lines(data)
-                if len(lines) != count:
-                    lines = None
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                lines = None
-            if lines is None:
-                raws = bytes(data).split(b"\n")[:-1]
-                lines = [self.decode(raw, i + n) for n, raw in enumerate(raws, start=1)]
+        for i, lines in decoded_blocks(self.chunk, _line, self.skips, rng):
             for ln in lines:
                 i += 1
                 if ln is None:
@@ -373,8 +349,6 @@ class _ChunkParser:
                         self.queued(ln, i)
                 elif t not in KNOWN_TYPES:
                     self.skips.add("unknown_line_type", i, f"type {t!r}")
-        if rng.incomplete_tail:
-            self.skips.add("incomplete_last_line", i + 1, "no newline yet")
         state = {"prompt_id": self.prompt_id} if self.prompt_known else {}
         return ChunkResult(
             chunk_id=self.chunk.chunk_id,
@@ -383,12 +357,6 @@ class _ChunkParser:
             end_state=state,
             skips=self.skips,
         )
-
-    def decode(self, raw: bytes, i: int) -> Line | None:
-        """One line, or None (counted as a skip unless it is blank)."""
-        if not raw or raw.isspace():
-            return None
-        return decode_line(_line, raw, i, self.skips)
 
     def usable(self, ln: Line, i: int) -> bool:
         if ln.timestamp is None:
@@ -427,16 +395,7 @@ class _ChunkParser:
         inp = u.input_tokens or 0
         read = u.cache_read_input_tokens or 0
         write = u.cache_creation_input_tokens or 0
-        cc = u.cache_creation
-        if cc is not None and (
-            cc.ephemeral_1h_input_tokens is not None or cc.ephemeral_5m_input_tokens is not None
-        ):
-            w1h = (
-                min(cc.ephemeral_1h_input_tokens or 0, write) if write else cc.ephemeral_1h_input_tokens or 0
-            )
-            w5m = (write - w1h) if write else (cc.ephemeral_5m_input_tokens or 0)
-        else:
-            w1h, w5m = 0, write
+        w5m, w1h = cache_writes(write, u.cache_creation)
         out = u.output_tokens or 0
         web = u.server_tool_use.web_search_requests or 0 if u.server_tool_use else 0
         if min(inp, read, write, w5m, w1h, out, web) < 0 or max(inp, read, write, out, web) > MAX_TOKENS:

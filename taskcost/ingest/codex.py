@@ -93,8 +93,8 @@ from typing import Any
 import msgspec
 from msgspec import Raw, Struct
 
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decode_line, project_of
-from taskcost.ingest._lines import LineRange, iter_blocks
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decoded_blocks, project_of
+from taskcost.ingest._lines import LineRange
 
 NAME = "codex"
 KNOWN_TYPES = frozenset(
@@ -282,31 +282,12 @@ class _ChunkParser:
 
     def parse(self) -> ChunkResult:
         rng = LineRange()
-        i = 0
-        for data, count in iter_blocks(self.chunk.path, self.chunk.start, self.chunk.end, rng):
-            # the whole block in one call; a block with a bad or blank line is decoded
-            # again line by line, so that every line keeps its number and is counted
-            try:
-                lines = _line.decode_lines(data)
-                if len(lines) != count:
-                    lines = None
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                lines = None
-            if lines is None:
-                raws = bytes(data).split(b"\n")[:-1]
-                lines = [self.decode(raw, i + n) for n, raw in enumerate(raws, start=1)]
+        for i, lines in decoded_blocks(self.chunk, _line, self.skips, rng):
             for ln in lines:
                 i += 1
                 if ln is not None:
                     self.line(ln, i)
-        if rng.incomplete_tail:
-            self.skips.add("incomplete_last_line", i + 1, "no newline yet")
         return ChunkResult(self.chunk.chunk_id, rng.lines, rng.consumed_to, self.st, self.skips)
-
-    def decode(self, raw: bytes, i: int) -> Line | None:
-        if not raw or raw.isspace():
-            return None
-        return decode_line(_line, raw, i, self.skips)
 
     def line(self, ln: Line, i: int) -> None:
         t = ln.type
