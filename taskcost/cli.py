@@ -410,7 +410,8 @@ def sessions(
 def sql_cmd(ctx: click.Context, query: str, fmt: str) -> None:
     """Run read-only SQL over the warehouse views.
 
-    Views: requests, events, prices, files (see `taskcost schema`).
+    Views: requests, events, prices, org_usage, org_cost, member_daily, files
+    (see `taskcost schema`).
 
     \b
     Example:

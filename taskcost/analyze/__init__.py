@@ -19,7 +19,7 @@ import pyarrow as pa
 from taskcost.errors import NoData, TaskcostError
 from taskcost.warehouse import Warehouse
 
-VIEWS = ("requests", "events", "prices")
+VIEWS = ("requests", "events", "prices", "org_usage", "org_cost", "member_daily")
 REPORTS = ("daily", "sessions", "unpriced")
 _PARAM = re.compile(r"\$([a-z_]+)")
 
@@ -42,7 +42,7 @@ def connect(wh: Warehouse, *, sandbox: bool = False) -> duckdb.DuckDBPyConnectio
     folder, and the configuration locked so the query cannot lift it.
     """
     manifest = wh.manifest()
-    if manifest is None or not manifest["tables"].get("requests") and not manifest["tables"].get("events"):
+    if manifest is None or not any(manifest["tables"].get(v) for v in VIEWS if v != "prices"):
         raise NoData(f"the warehouse at {wh.root} is empty: run `taskcost ingest` first")
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")

@@ -15,7 +15,13 @@ Incremental reading, per file (the catalog entry is what the last committed run 
 
 A file that disappeared is not an event: its rows stay (Claude Code deletes old
 transcripts; the warehouse keeps the history).
+
+Documents (a vendor export page, a JSON array, a CSV table) are files a source reads
+whole: they are recognised on their first bytes (``sniff_document``), parsed as one
+chunk, and read again whole whenever they change. Their size is bounded by the export
+(an API page holds at most a month of buckets); MAX_DOCUMENT guards the rest.
 """
+
 
 from __future__ import annotations
 
@@ -34,12 +40,18 @@ from taskcost.errors import MalformedInput, NoData, TaskcostError
 from taskcost.ingest._base import MAX_EXAMPLES, SKIP_REASONS, Chunk, ChunkResult, Rows, Skips, Source
 
 #: one module per source, named like the source (`taskcost.ingest.<name>` defines SOURCE)
-SOURCE_NAMES = ("claude_code", "codex", "api_log")
+SOURCE_NAMES = (
+    "claude_code",
+    "codex",
+    "api_log",
+)
 CHUNK_BYTES = 32 << 20  # a file larger than this is split between workers
 TASK_BYTES = 32 << 20  # small files are grouped into tasks of about this size
 FINGERPRINT = 1024
+MAX_DOCUMENT = 1 << 30  # a document larger than this is refused (see the module doc)
 SNIFF_LINES = 50
 MAX_SNIFF_LINE = 64 << 20
+SNIFF_BYTES = 64 << 10  # what a document source sees of a file to recognise it
 
 
 def _load_sources() -> dict[str, Source]:
@@ -88,8 +100,7 @@ class IngestReport:
 class IngestBatch:
     """Staged rows of one run and what to record about each file once they are merged."""
 
-    staged_requests: list[str]
-    staged_events: list[str]
+    staged: dict[str, list[str]]  # table -> staged Parquet files
     chunks: list[dict[str, Any]]  # chunk_id, source, user, machine, source_file, line_base, state
     catalog_updates: dict[str, dict[str, Any]]
     report: IngestReport
@@ -140,6 +151,8 @@ def _discover(paths: Iterable[str], sources: dict[str, Source]) -> list[str]:
             for src in sources.values():
                 found.update(src.discover(root))
             for f in sorted(found):
+                if any(_ignores(src, f) for src in sources.values()):
+                    continue
                 # under a resolved root only a symlink can hide another path to the same file
                 files[os.path.realpath(f) if os.path.islink(f) else f] = None
         elif os.path.exists(p):
@@ -155,14 +168,22 @@ def _discover(paths: Iterable[str], sources: dict[str, Source]) -> list[str]:
     return found
 
 
-def _sniff(path: str, sources: dict[str, Source]) -> tuple[str | None, str]:
-    """The source whose format the file is in, judged on its first complete lines, or None
-    and why no source claims it. Each line is offered to every source still undecided,
-    until one says yes; up to SNIFF_LINES lines, a long line being read whole."""
-    undecided = dict(sources)
+def _ignores(src: Source, path: str) -> bool:
+    hook = getattr(src, "ignores", None)
+    return hook is not None and hook(path)
+
+
+def _sniff(path: str, sources: dict[str, Source]) -> tuple[str | None, bool, str]:
+    """The source whose format the file is in and whether it is read whole (a document),
+    or None and why no source claims it. Each complete line is offered to every line
+    source still undecided, until one says yes (up to SNIFF_LINES lines, a long line
+    being read whole); then the file's first SNIFF_BYTES to every document source."""
+    undecided = {n: s for n, s in sources.items() if getattr(s, "sniff", None) is not None}
     first: bytes | None = None
     with open(path, "rb") as f:
-        for _ in range(SNIFF_LINES):
+        head = f.read(SNIFF_BYTES)
+        f.seek(0)
+        for _ in range(SNIFF_LINES if undecided else 0):
             line = f.readline(MAX_SNIFF_LINE)
             if not line.endswith(b"\n"):
                 break
@@ -171,20 +192,47 @@ def _sniff(path: str, sources: dict[str, Source]) -> tuple[str | None, str]:
             for name, src in list(undecided.items()):
                 verdict = src.sniff(line)
                 if verdict:
-                    return name, ""
+                    return name, False, ""
                 if verdict is False:
                     del undecided[name]
             if not undecided:
                 break
-    return None, _why_unrecognised(first)
+    for name, src in sources.items():
+        sniff_document = getattr(src, "sniff_document", None)
+        if sniff_document is not None and sniff_document(head):
+            return name, True, ""
+    return None, False, _why_unrecognised(first, head)
 
 
-def _why_unrecognised(first: bytes | None) -> str:
+def _whole(src: Source, path: str) -> bool:
+    """Whether ``--source`` reads ``path`` as a document: always for a document-only
+    source; for a source of both kinds, when its document sniffer says so."""
+    if getattr(src, "sniff_document", None) is None:
+        return False
+    if getattr(src, "sniff", None) is None:
+        return True
+    with open(path, "rb") as f:
+        return bool(src.sniff_document(f.read(SNIFF_BYTES)))
+
+
+def _why_unrecognised(first: bytes | None, head: bytes) -> str:
+    start = head.lstrip()[:1]
+    if start in (b"{", b"[") and (first is None or first.strip() in (b"{", b"[")):
+        try:
+            obj = json.loads(head) if len(head) < SNIFF_BYTES else None
+        except ValueError:
+            obj = None
+        if isinstance(obj, dict):
+            return f"a JSON document of no known format (keys: {', '.join(sorted(obj)[:6])})"
+        return "a JSON document of no known format"
     if first is None:
         return "no complete line"
     try:
         obj = json.loads(first)
     except ValueError:
+        if b"," in first and not first.lstrip().startswith((b"{", b"[")):
+            cols = first.decode("utf-8", "replace").strip()[:80]
+            return f"CSV (or text) of no known format (first line: {cols})"
         return "not JSON lines (its first line is not JSON)"
     if not isinstance(obj, dict):
         return f"JSON lines, but its first line is a {type(obj).__name__}, not an object"
@@ -304,16 +352,21 @@ def run(
                 continue
             why = ""
             if forced is not None:
-                source = forced
+                source, whole = forced, _whole(sources[forced], path)
             elif old:
-                source = old["source"]
+                source, whole = old["source"], old.get("whole", False)
             else:
-                source, why = _sniff(path, sources)
+                source, whole, why = _sniff(path, sources)
+            if whole and st.st_size > MAX_DOCUMENT:
+                report.unrecognised.append(
+                    (path, f"a {st.st_size >> 20} MiB document: larger than taskcost reads whole")
+                )
+                continue
         except FileNotFoundError:  # deleted since discovery (the agent's own clean-up)
             report.vanished.append(path)
             continue
         if source is None:
-            if _has_complete_line(path):
+            if why.startswith("a JSON document") or _has_complete_line(path):
                 report.unrecognised.append((path, why))
             else:
                 report.pending += 1
@@ -322,7 +375,7 @@ def run(
         line_base = 0
         if old and old["source"] == source:
             action = "reread"
-            if st.st_size >= old["offset"] and _fingerprint(path, old["offset"]) == (
+            if not whole and st.st_size >= old["offset"] and _fingerprint(path, old["offset"]) == (
                 old["head"],
                 old["tail"],
             ):
@@ -336,11 +389,15 @@ def run(
             "lines": line_base,
             "state": state,
         }
+        if whole:
+            entry["whole"] = True
         new_entries[path] = entry
         if start >= st.st_size:  # touched, nothing new
             entry["head"], entry["tail"] = _fingerprint(path, start)
             continue
-        if sources[source].splittable:
+        if whole:
+            chunks = [Chunk(next(counter), path, source, 0, st.st_size, whole=True)]
+        elif sources[source].splittable:
             chunks = _split(path, source, start, st.st_size, lambda: next(counter))
         else:
             chunks = [Chunk(next(counter), path, source, start, st.st_size)]
@@ -398,10 +455,12 @@ def run(
         if report.unrecognised:
             problems.append(f"files in no known format: {', '.join(p for p, _ in report.unrecognised[:3])}")
         raise MalformedInput("--strict: input was skipped, nothing was written: " + " | ".join(problems))
-    staged = sorted(os.listdir(staging))
+    staged: dict[str, list[str]] = {}
+    for f in sorted(os.listdir(staging)):
+        if f.endswith(".parquet"):  # t<task>.<table>.parquet
+            staged.setdefault(f.split(".")[1], []).append(os.path.join(staging, f))
     return IngestBatch(
-        staged_requests=[os.path.join(staging, f) for f in staged if f.endswith(".requests.parquet")],
-        staged_events=[os.path.join(staging, f) for f in staged if f.endswith(".events.parquet")],
+        staged=staged,
         chunks=chunk_rows,
         catalog_updates=new_entries,
         report=report,

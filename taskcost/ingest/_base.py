@@ -11,8 +11,16 @@ A source module defines ``SOURCE``, an object with:
   are not read (Codex: an archived rollout whose active copy is there too);
 - ``sniff(line)``: whether a file is in this format, judged on one of its first complete
   lines: True, False, or None when that line cannot tell (the next one is tried);
+- and/or ``sniff_document(head)``: whether a file is a document in this format (read
+  whole, see below), judged on its first bytes;
+- optionally ``ignores(path)``: files the source knows in its folders that hold no
+  usage (Claude Code's ``*.meta.json`` sidecars); they are not offered to any source;
 - ``parse_chunk(chunk, state, rows)``: parse one byte range of one file, appending
   staged rows to ``rows``.
+
+A document (``chunk.whole``: a vendor export page, a JSON array, a CSV table) is parsed
+as one chunk covering the file and read again whole when it changes; its rows go to the
+tables named by ``Rows`` (requests, events, or the vendor-export tables).
 
 Files are read in line-aligned byte ranges (chunks) so that one large file can be parsed
 by several processes and a grown file can be read from its last committed offset. State
@@ -58,6 +66,7 @@ class Chunk:
     source: str
     start: int
     end: int
+    whole: bool = False  # a document: the whole file, read whole
 
 
 @dataclass
@@ -77,11 +86,12 @@ class Skips:
 @dataclass
 class Rows:
     """Staged rows of one parser task, as tuples in the column order of
-    ``schemas.staging("requests")`` / ``schemas.staging("events")``. Several chunks (files)
-    append to one ``Rows``, which becomes two Arrow tables once, at the end of the task."""
+    ``schemas.staging(table)``. Several chunks (files) append to one ``Rows``, which
+    becomes one Arrow table per table once, at the end of the task."""
 
     requests: list[tuple[Any, ...]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)
+    buckets: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)  # the SLOT_TABLES
 
     def request(self, **values: Any) -> None:
         """Append one request row given by column name; token counts default to 0.
@@ -92,13 +102,19 @@ class Rows:
         """Append one event row given by column name."""
         self.events.append(_row("events", values))
 
+    def bucket(self, table: str, **values: Any) -> None:
+        """Append one row of a vendor-export table (``org_usage``, ``org_cost``,
+        ``member_daily``) given by column name."""
+        self.buckets.setdefault(table, []).append(_row(table, values))
+
     def tables(self) -> dict[str, pa.Table]:
+        """One table per table name that has rows (requests and events always)."""
         import pyarrow as pa
 
         from taskcost import schemas
 
         out = {}
-        for name, rows in (("requests", self.requests), ("events", self.events)):
+        for name, rows in (("requests", self.requests), ("events", self.events), *self.buckets.items()):
             schema = schemas.staging(name)
             if not rows:
                 out[name] = schema.empty_table()
@@ -205,7 +221,7 @@ def _layout(table: str) -> tuple[dict[str, int], list[Any]]:
     from taskcost import schemas
 
     names = schemas.staging(table).names
-    defaults = _DEFAULTS[table]
+    defaults = _DEFAULTS.get(table, {})
     return {n: k for k, n in enumerate(names)}, [defaults.get(n) for n in names]
 
 

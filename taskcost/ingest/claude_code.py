@@ -598,6 +598,12 @@ class ClaudeCode:
                     found.append(e.path)
         return sorted(found)
 
+    def ignores(self, path: str) -> bool:
+        """Files Claude Code keeps next to its transcripts that hold no usage: subagent
+        ``*.meta.json`` sidecars and ``sessions-index.json``."""
+        name = os.path.basename(path)
+        return name.endswith(".meta.json") or name == "sessions-index.json"
+
     def sniff(self, line: bytes) -> bool | None:
         """Is a file whose first usable line is ``line`` a Claude Code transcript? A line that
         does not decode is undecided (None): it is counted when the file is read."""

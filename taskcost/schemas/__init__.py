@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
-_LAZY = ("COMPUTED", "EVENT_KINDS", "PER_CHUNK", "TABLES", "describe", "markdown", "staging")
+_LAZY = ("COMPUTED", "EVENT_KINDS", "PER_CHUNK", "SLOT_TABLES", "TABLES", "describe", "markdown", "staging")
 
 
 def __getattr__(name: str) -> Any:

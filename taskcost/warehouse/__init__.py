@@ -6,6 +6,7 @@ Layout of a warehouse folder::
     data/requests/<gen>-<run>-<n>.parquet
     data/events/<gen>-<run>-<n>.parquet
     data/prices/<gen>-<run>.parquet
+    data/org_usage/…, data/org_cost/…, data/member_daily/…   vendor exports (time buckets)
     data/catalog/<gen>-<run>.json    every file ingested: size, mtime, committed offset,
                                      line count, fingerprints, carried parser state
     data/overrides/<gen>-<run>.toml  copy of the active --prices file, if any
@@ -44,10 +45,10 @@ from typing import Any
 from taskcost.errors import SchemaMismatch, TaskcostError
 
 FORMAT = "taskcost-warehouse"
-TABLE_NAMES = ("requests", "events")
+TABLE_NAMES = ("requests", "events", "org_usage", "org_cost", "member_daily")
 #: older schema versions the writer upgrades in place: versions that only added nullable
-#: columns (2 added ``events.exit_code``)
-UPGRADABLE = (1,)
+#: columns or tables (2 added ``events.exit_code``, 3 the vendor-export tables)
+UPGRADABLE = (1, 2)
 SMALL_PART = 32 << 20  # parts under this size are merged when there are too many
 MERGE_MEMORY = "1GB"  # DuckDB's memory limit while merging; it spills to disk beyond
 GARBAGE_AGE = 600  # seconds an unnamed data file is kept for readers of an older manifest
@@ -224,6 +225,7 @@ class CommitStats:
     duplicates_removed: int = 0  # lines read that were copies of a request kept elsewhere
     staged_events: int = 0
     new_events: int = 0
+    slots: dict[str, tuple[int, int]] = field(default_factory=dict)  # table -> (new, replaced)
     repriced: bool = False
     unpriced_keys: list[tuple[str | None, str]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
@@ -247,8 +249,8 @@ class Writer:
 
     def upgrade(self) -> None:
         """Bring a warehouse of an older schema version to this one, atomically like any
-        commit: every part is written again in the current columns (a column the old part
-        lacks is null), then the manifest is replaced."""
+        commit: every part whose columns changed is written again in the current columns
+        (a column the old part lacks is null), then the manifest is replaced."""
         from taskcost.schemas import SCHEMA_VERSION, TABLES
 
         m = self.manifest
@@ -261,8 +263,11 @@ class Writer:
         for name in TABLE_NAMES:
             schema, parts = TABLES[name], []
             for n, old in enumerate(tables.get(name, [])):
-                rel = f"data/{name}/{self.generation:06d}-{self.run}-u{n:04d}.parquet"
                 src = pq.ParquetFile(self.wh.root / old)
+                if src.schema_arrow.names == schema.names:  # this table did not change
+                    parts.append(old)
+                    continue
+                rel = f"data/{name}/{self.generation:06d}-{self.run}-u{n:04d}.parquet"
                 with pq.ParquetWriter(self.wh.root / rel, schema, compression="zstd") as out:
                     for batch in src.iter_batches():
                         cols = [
@@ -320,8 +325,8 @@ class Writer:
         db.register_chunks(batch.chunks)
 
         # --- stage both tables, then decide which copies to keep ---
-        db.stage("requests", batch.staged_requests)
-        db.stage("events", batch.staged_events)
+        db.stage("requests", batch.staged.get("requests", []))
+        db.stage("events", batch.staged.get("events", []))
         clock("stage rows")
         db.execute(sql("candidates"))
         db.execute(sql("session_starts"))
@@ -364,20 +369,23 @@ class Writer:
 
         # --- events ---
         stats.staged_events = db.count("staged_events")
-        removed = db.removed("removed_events")
-        stats.new_events = db.count("new_events") - sum(len(rows) for rows in removed.values())
-        parts = db.tables["events"]
-        if db.count("new_events"):
-            parts.append(db.copy("SELECT * FROM new_events", "events"))
-        for part in [p for p in parts if str(self.wh.root / p) in removed]:
-            parts.remove(part)
-            db.execute(
-                sql("part_without"),
-                {"part": str(self.wh.root / part), "rows": removed[str(self.wh.root / part)]},
-            )
-            parts.append(db.copy("SELECT * FROM part_rows", "events"))
-        db.compact("events")
+        new, replaced = db.write_kept("events", "new_events", "removed_events")
+        stats.new_events = new - replaced
         clock("write events")
+
+        # --- vendor exports: one row per slot ---
+        from taskcost.schemas import SLOT_TABLES
+
+        for table in SLOT_TABLES:
+            files = batch.staged.get(table, [])
+            if not files:
+                continue
+            db.execute(sql("stage_slots"), {"files": files})
+            db.existing_view("existing_slots", [str(self.wh.root / p) for p in db.tables[table]], table)
+            db.execute(sql("merge_slots"))
+            new, replaced = db.write_kept(table, "new_slots", "removed_slots")
+            stats.slots[table] = (new - replaced, replaced)
+        clock("write vendor exports")
 
         # --- prices, catalog, overrides copy, manifest ---
         prices_rel = list(m["tables"].get("prices", []))
@@ -549,6 +557,22 @@ class _Db:
             {"out": str(self.root / rel)},
         )
         return rel
+
+    def write_kept(self, table: str, new_view: str, removed_table: str) -> tuple[int, int]:
+        """Write the staged rows the merge kept (``new_view``) as a new part of ``table``
+        and rewrite the parts that lost rows to them (``removed_table``); then compact.
+        Returns (rows written, warehouse rows they replaced)."""
+        removed = self.removed(removed_table)
+        parts = self.tables[table]
+        new = self.count(new_view)
+        if new:
+            parts.append(self.copy(f"SELECT * FROM {new_view}", table))
+        for part in [p for p in parts if str(self.root / p) in removed]:
+            parts.remove(part)
+            self.execute(sql("part_without"), {"part": str(self.root / part), "rows": removed[str(self.root / part)]})
+            parts.append(self.copy("SELECT * FROM part_rows", table))
+        self.compact(table)
+        return new, sum(len(rows) for rows in removed.values())
 
     def compact(self, table: str) -> None:
         """Merge small parts once there are too many, so reads stay one scan of few files."""
