@@ -401,6 +401,82 @@ def sessions(
 # --- sql, prices, schema ---
 
 
+@cli.command()
+@click.option("--since", callback=_date, metavar="DATE", help="First UTC day to include (YYYY-MM-DD).")
+@click.option("--until", callback=_date, metavar="DATE", help="Last UTC day to include (YYYY-MM-DD).")
+@click.option(
+    "--by",
+    type=click.Choice(["model", "day"]),
+    default="model",
+    show_default=True,
+    help="One row per day and model, or per day (and provider).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.pass_context
+def reconcile(ctx: click.Context, since: date | None, until: date | None, by: str, fmt: str) -> None:
+    """Spend in your logs vs spend on the bill, per UTC day and model.
+
+    Needs the vendor exports ingested (Anthropic Admin API usage and cost reports, OpenAI
+    Usage and Costs APIs). Coverage = local / billed: how much of the bill the logs explain.
+
+    \b
+    Example:
+      taskcost ingest exports/ && taskcost reconcile --by day
+    """
+    from taskcost import analyze, render
+
+    con = analyze.connect(_warehouse(ctx))
+    table = analyze.run(con, "reconcile", since=since, until=until, by_model=by == "model")
+    if table.num_rows == 0 and fmt == "table":
+        raise NoData("no vendor exports in the selected range: ingest usage or cost exports first")
+    notes = []
+    if fmt == "table":
+        local = sum(v or 0 for v in table.column("local_cost_usd").to_pylist())
+        billed = [v for v in table.column("billed_usd").to_pylist() if v is not None]
+        tokens = sum(table.column("local_tokens").to_pylist())
+        org_tokens = [v for v in table.column("org_tokens").to_pylist() if v is not None]
+        if billed and sum(billed):
+            notes.append(
+                f"Your logs explain ${local:,.2f} of ${sum(billed):,.2f} billed ({local / sum(billed):.0%}), "
+                "at list prices."
+            )
+        if org_tokens and sum(org_tokens):
+            notes.append(f"Tokens: {tokens:,} in your logs of {sum(org_tokens):,} in the usage exports.")
+        notes.append(
+            "Coverage over 100%: local prices above the bill (discounts, or logs the bill does not "
+            "include, e.g. a subscription); under 100%: usage no log here saw (other people, CI, "
+            "other tools). Days are UTC."
+        )
+    layout = render.Layout(
+        titles={
+            "day": "Day (UTC)",
+            "provider": "Provider",
+            "model": "Model",
+            "local_requests": "Requests",
+            "local_tokens": "Tokens (logs)",
+            "local_cost_usd": "Cost (logs)",
+            "org_tokens": "Tokens (export)",
+            "billed_usd": "Billed",
+            "token_coverage": "Token cover",
+            "cost_coverage": "Cost cover",
+        },
+        hidden=("local_unpriced_requests", "org_requests"),
+        totals=("local_requests", "local_tokens", "local_cost_usd", "org_tokens", "billed_usd"),
+        cost_columns=("local_cost_usd", "billed_usd"),
+        unpriced_column="local_unpriced_requests",
+        percent_columns=("token_coverage", "cost_coverage"),
+        notes=notes,
+    )
+    render.write(table, fmt, sys.stdout, layout)
+
+
 @cli.command("sql")
 @click.argument("query")
 @click.option(

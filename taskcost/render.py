@@ -37,6 +37,7 @@ class Layout:
     cost_columns: Sequence[str] = ("cost_usd",)
     unpriced_column: str | None = "unpriced_requests"
     no_wrap: Sequence[str] = ("session_id", "model", "models")
+    percent_columns: Sequence[str] = ()  # ratios shown as percentages
 
 
 def _json_value(v: Any) -> Any:
@@ -100,6 +101,8 @@ def _cell(name: str, v: Any, row: dict[str, Any], layout: Layout) -> str:
         return f"{text} +{unpriced:,} unpriced" if unpriced else text
     if v is None:
         return "—"
+    if name in layout.percent_columns:
+        return f"{v:.0%}"
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, int | Decimal):

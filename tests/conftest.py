@@ -101,14 +101,19 @@ def jsonl(path: Path, lines: list[dict[str, object]] | list[str], *, newline: bo
 
 
 def fixture_path(folder: Path, name: str) -> Path:
-    """A quirk fixture of a source's fixture folder: a sub-folder or ``<name>.jsonl``."""
-    return folder / name if (folder / name).is_dir() else folder / f"{name}.jsonl"
+    """A quirk fixture of a source's fixture folder: a sub-folder, ``<name>.jsonl`` or
+    ``<name>.json`` (a document)."""
+    if (folder / name).is_dir():
+        return folder / name
+    jsonl = folder / f"{name}.jsonl"
+    return jsonl if jsonl.exists() else folder / f"{name}.json"
 
 
 def fixture_names(folder: Path) -> set[str]:
-    """The fixtures of a folder; each must have a line, starting with its name in
-    backticks, in the folder's README."""
-    names = {p.stem for p in folder.glob("*.jsonl")} | {p.name for p in folder.iterdir() if p.is_dir()}
+    """The fixtures of a folder (``expected.json`` aside); each must have a line, starting
+    with its name in backticks, in the folder's README."""
+    files = [*folder.glob("*.jsonl"), *folder.glob("*.json")]
+    names = {p.stem for p in files if p.name != "expected.json"} | {p.name for p in folder.iterdir() if p.is_dir()}
     readme = (folder / "README.md").read_text()
     missing = [n for n in names if f"`{n}" not in readme]
     assert not missing, f"fixtures without a README line: {missing}"

@@ -20,7 +20,7 @@ from taskcost.errors import NoData, TaskcostError
 from taskcost.warehouse import Warehouse
 
 VIEWS = ("requests", "events", "prices", "org_usage", "org_cost", "member_daily")
-REPORTS = ("daily", "sessions", "unpriced")
+REPORTS = ("daily", "sessions", "unpriced", "reconcile")
 _PARAM = re.compile(r"\$([a-z_]+)")
 
 

@@ -22,7 +22,6 @@ chunk, and read again whole whenever they change. Their size is bounded by the e
 (an API page holds at most a month of buckets); MAX_DOCUMENT guards the rest.
 """
 
-
 from __future__ import annotations
 
 import hashlib
@@ -44,6 +43,8 @@ SOURCE_NAMES = (
     "claude_code",
     "codex",
     "api_log",
+    "anthropic_admin",
+    "openai_admin",
 )
 CHUNK_BYTES = 32 << 20  # a file larger than this is split between workers
 TASK_BYTES = 32 << 20  # small files are grouped into tasks of about this size
@@ -375,9 +376,14 @@ def run(
         line_base = 0
         if old and old["source"] == source:
             action = "reread"
-            if not whole and st.st_size >= old["offset"] and _fingerprint(path, old["offset"]) == (
-                old["head"],
-                old["tail"],
+            if (
+                not whole
+                and st.st_size >= old["offset"]
+                and _fingerprint(path, old["offset"])
+                == (
+                    old["head"],
+                    old["tail"],
+                )
             ):
                 start, action = old["offset"], "appended"
                 state, line_base = old.get("state", {}), old["lines"]
@@ -430,8 +436,9 @@ def run(
                 report.skips[reason] += n
                 ex = report.examples.setdefault(reason, [])
                 for line_in_chunk, detail in res.skips.examples.get(reason, []):
-                    if len(ex) < MAX_EXAMPLES:
-                        ex.append(f"{chunk.path}:{line_base + line_in_chunk}: {detail}")
+                    if len(ex) < MAX_EXAMPLES:  # line 0: the document as a whole
+                        where = f":{line_base + line_in_chunk}" if line_in_chunk else ""
+                        ex.append(f"{chunk.path}{where}: {detail}")
             line_base += res.lines
             carried.update(res.end_state)
             report.lines_read += res.lines

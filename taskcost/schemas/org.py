@@ -42,8 +42,8 @@ _SLOT = [
         "slot_key",
         pa.string(),
         False,
-        "identity of the row: report, width, aligned bucket start and grouping values; one row "
-        "per slot is kept",
+        "identity of the row: report, width, aligned bucket start, grouping and its values; "
+        "one row per slot is kept",
     ),
 ]
 _FILE = [field("source_file", pa.string(), False, "absolute path of the export file the kept row came from")]
@@ -60,11 +60,13 @@ _GROUP = [
     field("service_tier", pa.string(), True, "service tier, when grouped by it (`batch` for OpenAI batch)"),
     field("context_window", pa.string(), True, "Anthropic context window band (`0-200k`, `200k-1M`)"),
     field(
-        "group_by",
+        "grouped_by",
         pa.string(),
         False,
-        "every grouping value of the row as logged, JSON with sorted keys (`{}` when ungrouped)",
+        "the dimensions the export was grouped by, comma-separated (empty: ungrouped); "
+        "inferred from the page: those with a value in some row",
     ),
+    field("group_by", pa.string(), False, "every dimension of the row as logged, JSON with sorted keys"),
 ]
 
 ORG_USAGE = pa.schema(
@@ -121,7 +123,9 @@ _MODEL = pa.struct(
         pa.field("estimated_cost_usd", pa.float64()),
     ]
 )
-_TOOL = pa.struct([pa.field("tool", pa.string()), pa.field("accepted", pa.int64()), pa.field("rejected", pa.int64())])
+_TOOL = pa.struct(
+    [pa.field("tool", pa.string()), pa.field("accepted", pa.int64()), pa.field("rejected", pa.int64())]
+)
 
 MEMBER_DAILY = pa.schema(
     [
@@ -138,7 +142,12 @@ MEMBER_DAILY = pa.schema(
         field("lines_removed", pa.int64(), False, "lines of code removed"),
         field("commits", pa.int64(), False, "commits made by Claude Code"),
         field("pull_requests", pa.int64(), False, "pull requests opened by Claude Code"),
-        field("edits_accepted", pa.int64(), False, "edit, multi-edit, write and notebook-edit tool uses accepted"),
+        field(
+            "edits_accepted",
+            pa.int64(),
+            False,
+            "edit, multi-edit, write and notebook-edit tool uses accepted",
+        ),
         field("edits_rejected", pa.int64(), False, "… and rejected"),
         field("tool_actions", pa.list_(_TOOL), False, "accepted and rejected counts per tool, as logged"),
         field("models", pa.list_(_MODEL), False, "tokens and estimated cost (USD) per model"),

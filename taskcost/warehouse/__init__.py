@@ -569,7 +569,9 @@ class _Db:
             parts.append(self.copy(f"SELECT * FROM {new_view}", table))
         for part in [p for p in parts if str(self.root / p) in removed]:
             parts.remove(part)
-            self.execute(sql("part_without"), {"part": str(self.root / part), "rows": removed[str(self.root / part)]})
+            self.execute(
+                sql("part_without"), {"part": str(self.root / part), "rows": removed[str(self.root / part)]}
+            )
             parts.append(self.copy("SELECT * FROM part_rows", table))
         self.compact(table)
         return new, sum(len(rows) for rows in removed.values())

@@ -1,0 +1,115 @@
+"""What the vendor-export sources share: reading a page, bucket widths, slot keys.
+
+An export page is a document (read whole, see ``_base``): ``{"data": [bucket, …],
+"has_more", "next_page"}``, or the bare list of buckets a script concatenated from its
+pages. Every bucket row becomes one row of ``org_usage``, ``org_cost`` or
+``member_daily`` whose ``slot_key`` says what it is the total of (see
+``taskcost.schemas.org``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from taskcost.ingest._base import Chunk, ChunkResult, Skips
+
+WIDTHS = ((timedelta(minutes=1), "1m"), (timedelta(hours=1), "1h"), (timedelta(days=1), "1d"))
+
+
+def read_page(chunk: Chunk, skips: Skips) -> tuple[list[Any] | None, int]:
+    """The buckets of the page in ``chunk`` (None, counted in ``skips``, when it is not
+    one) and the file's line count."""
+    with open(chunk.path, "rb") as f:
+        data = f.read()
+    lines = data.count(b"\n")
+    try:
+        doc = msgspec.json.decode(data)
+    except msgspec.DecodeError as e:
+        skips.add("malformed_json", 0, f"the export is not valid JSON: {e}")
+        return None, lines
+    buckets = doc.get("data") if isinstance(doc, dict) else doc
+    if not isinstance(buckets, list):
+        skips.add("unexpected_shape", 0, "an export page holds a `data` list of buckets")
+        return None, lines
+    return buckets, lines
+
+
+def done(chunk: Chunk, lines: int, skips: Skips) -> ChunkResult:
+    return ChunkResult(chunk.chunk_id, lines, chunk.end, {}, skips)
+
+
+def instant(value: Any) -> datetime | None:
+    """An RFC 3339 string or Unix seconds as a UTC datetime (None if neither)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str):
+        try:
+            t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
+    return None
+
+
+def width_of(spans: list[timedelta]) -> tuple[str, timedelta]:
+    """The nominal bucket width of a page: its longest bucket, rounded up to 1m, 1h or 1d
+    (a first or last bucket may be partial; the others are whole)."""
+    longest = max(spans, default=timedelta(days=1))
+    for size, name in WIDTHS:
+        if longest <= size:
+            return name, size
+    return "1d", timedelta(days=1)
+
+
+def aligned(start: datetime, size: timedelta) -> datetime:
+    """``start`` rounded down to a multiple of ``size`` since the Unix epoch (UTC)."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return epoch + ((start - epoch) // size) * size
+
+
+def slot_key(report: str, width: str, start: datetime, grouping: str, group: dict[str, Any]) -> str:
+    return f"{report}|{width}|{start.strftime('%Y-%m-%dT%H:%M:%SZ')}|{grouping}|{canonical(group)}"
+
+
+def slot_columns(
+    chunk: Chunk,
+    report: str,
+    span: tuple[datetime, datetime],
+    width: tuple[str, timedelta],
+    grouping: str,
+    group: dict[str, Any],
+) -> dict[str, Any]:
+    """The columns every export row has: its chunk, its bucket and what it is the total of."""
+    (start, end), (width, size) = span, width
+    return {
+        "chunk_id": chunk.chunk_id,
+        "report": report,
+        "bucket_start": start,
+        "bucket_end": end,
+        "bucket_width": width,
+        "slot_key": slot_key(report, width, aligned(start, size), grouping, group),
+        "grouped_by": grouping,
+        "group_by": canonical(group),
+    }
+
+
+def grouping(groups: list[dict[str, Any]]) -> str:
+    """The dimensions a page was grouped by: those with a value in one of its rows."""
+    return ",".join(sorted({k for g in groups for k, v in g.items() if v is not None}))
+
+
+def canonical(values: dict[str, Any]) -> str:
+    return json.dumps(values, sort_keys=True, separators=(",", ":"))
+
+
+def count(value: Any) -> int | None:
+    """A token or event count: a non-negative int (None if it is anything else)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
