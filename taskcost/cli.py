@@ -243,6 +243,8 @@ def _ingest_summary(report: Any, stats: Any, wh: Any, manifest: Any, verbose: bo
             f"complete copy, {stats.duplicates_removed:,} duplicate lines removed · "
             f"events: {stats.new_events:,} new"
         )
+        for table, (new, replaced) in stats.slots.items():
+            echo(f"  {table}: {new:,} new rows, {replaced:,} replaced by a wider or newer download")
         if stats.repriced:
             echo("  prices changed: every request was re-priced")
         for model, reason in stats.unpriced_keys:

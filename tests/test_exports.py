@@ -117,6 +117,7 @@ def test_a_page_downloaded_again_with_more_usage_replaces_its_rows(tmp_path: Pat
     page.write_text(json.dumps(doc))
     stderr = ingest(page).stderr
     assert "1 rewritten" in stderr
+    assert "org_usage: 0 new rows, 2 replaced by a wider or newer download" in stderr
     got = query("SELECT count(*) AS n, sum(output_tokens) AS o FROM org_usage")[0]
     assert got == {"n": 2, "o": before + 1000}
 
