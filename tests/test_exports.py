@@ -15,7 +15,18 @@ from pathlib import Path
 
 import pytest
 from builders import assistant
-from conftest import DATA, REAL_LOGS, copy_tree, fixture_names, fixture_path, ingest, invoke, jsonl, query, skip_counts
+from conftest import (
+    DATA,
+    REAL_LOGS,
+    copy_tree,
+    fixture_names,
+    fixture_path,
+    ingest,
+    invoke,
+    jsonl,
+    query,
+    skip_counts,
+)
 
 FOLDERS = {"anthropic_admin": DATA / "anthropic_admin", "openai_admin": DATA / "openai_admin"}
 CASES = [
@@ -23,7 +34,13 @@ CASES = [
     for source, folder in FOLDERS.items()
     for name, exp in json.loads((folder / "expected.json").read_text()).items()
 ]
-TOKENS = ("input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "output_tokens")
+TOKENS = (
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+)
 
 
 def _utc(text: str) -> datetime:
@@ -55,7 +72,9 @@ def test_fixture_totals(source: str, name: str, exp: dict, tmp_path: Path) -> No
             "SELECT coalesce(model, 'null') AS model, sum(input_tokens) AS i, sum(output_tokens) AS o "
             "FROM org_usage GROUP BY 1"
         )
-        assert {r["model"]: {"input_tokens": r["i"], "output_tokens": r["o"]} for r in by_model} == want["by_model"]
+        assert {r["model"]: {"input_tokens": r["i"], "output_tokens": r["o"]} for r in by_model} == want[
+            "by_model"
+        ]
         buckets = query("SELECT DISTINCT bucket_start, bucket_end FROM org_usage ORDER BY 1")
         assert [(r["bucket_start"], r["bucket_end"]) for r in buckets] == [
             (_utc(a), _utc(b)) for a, b in want["buckets"]
@@ -65,7 +84,9 @@ def test_fixture_totals(source: str, name: str, exp: dict, tmp_path: Path) -> No
         got = query("SELECT count(*) AS rows, sum(amount_usd) AS usd FROM org_cost")[0]
         assert got["rows"] == want["rows"]
         assert got["usd"] == pytest.approx(want["amount_usd"], abs=1e-6)
-        by_model = query("SELECT coalesce(model, 'null') AS k, sum(amount_usd) AS usd FROM org_cost GROUP BY 1")
+        by_model = query(
+            "SELECT coalesce(model, 'null') AS k, sum(amount_usd) AS usd FROM org_cost GROUP BY 1"
+        )
         assert {r["k"]: r["usd"] for r in by_model} == pytest.approx(want["by_model"], abs=1e-6)
         by_day = query(
             "SELECT strftime(CAST(timezone('UTC', bucket_start) AS DATE), '%Y-%m-%d') AS k, "
@@ -99,7 +120,9 @@ def test_overlapping_downloads_count_each_day_once_in_any_order(tmp_path: Path) 
         shutil.rmtree(tmp_path / "warehouse", ignore_errors=True)
         for f in files:
             ingest(f)
-        got = query("SELECT count(*) AS n, sum(output_tokens) AS o, max(bucket_end) AS last FROM org_usage")[0]
+        got = query("SELECT count(*) AS n, sum(output_tokens) AS o, max(bucket_end) AS last FROM org_usage")[
+            0
+        ]
         assert (got["n"], got["o"]) == (want["org_usage"]["rows"], want["org_usage"]["output_tokens"])
         partial = query("SELECT count(*) AS n FROM org_usage WHERE bucket_end = '2026-10-07 15:42:00+00'")
         assert partial[0]["n"] == 0
@@ -126,7 +149,9 @@ def test_formats_are_recognised_by_content_not_name(tmp_path: Path) -> None:
     odd = copy_tree(DATA / "openai_admin" / "costs.json", tmp_path / "download (3).txt")
     ingest(odd)
     assert query("SELECT count(*) AS n FROM org_cost")[0]["n"] == 14
-    forced = invoke("ingest", "--source", "anthropic_admin", str(DATA / "anthropic_admin" / "cost_report.json"))
+    forced = invoke(
+        "ingest", "--source", "anthropic_admin", str(DATA / "anthropic_admin" / "cost_report.json")
+    )
     assert forced.exit_code == 0, forced.stderr
     assert query("SELECT count(*) AS n FROM org_cost WHERE source = 'anthropic_admin'")[0]["n"] == 18
 
@@ -279,3 +304,18 @@ def test_export_tables_have_exactly_the_documented_columns(table: str) -> None:
             assert got.schema.field(f.name).type == f.type, f.name
             if not f.nullable:
                 assert got.column(f.name).null_count == 0, f.name
+
+
+def test_a_hostile_export_is_reported_not_a_crash(tmp_path: Path) -> None:
+    """Exports are uploaded files: nesting deep enough to exhaust a recursive parser is a
+    skipped document with a reason, and so is a small one that only looks like JSON."""
+    deep = tmp_path / "in" / "deep.json"
+    deep.parent.mkdir()
+    deep.write_text(
+        '{"data": [{"starting_at": "2026-10-02T00:00:00Z", "ending_at": "2026-10-03T00:00:00Z", '
+        '"results": ' + "[" * 200_000 + "]" * 200_000 + "}]}"
+    )
+    (tmp_path / "in" / "nested.json").write_text("[" * 20_000 + "]" * 20_000)
+    stderr = ingest(tmp_path / "in").stderr
+    assert skip_counts(stderr) == {"malformed_json": 1}
+    assert "nested.json: a JSON document of no known format" in stderr

@@ -221,7 +221,7 @@ def _why_unrecognised(first: bytes | None, head: bytes) -> str:
     if start in (b"{", b"[") and (first is None or first.strip() in (b"{", b"[")):
         try:
             obj = json.loads(head) if len(head) < SNIFF_BYTES else None
-        except ValueError:
+        except (ValueError, RecursionError):
             obj = None
         if isinstance(obj, dict):
             return f"a JSON document of no known format (keys: {', '.join(sorted(obj)[:6])})"
@@ -230,7 +230,7 @@ def _why_unrecognised(first: bytes | None, head: bytes) -> str:
         return "no complete line"
     try:
         obj = json.loads(first)
-    except ValueError:
+    except (ValueError, RecursionError):
         if b"," in first and not first.lstrip().startswith((b"{", b"[")):
             cols = first.decode("utf-8", "replace").strip()[:80]
             return f"CSV (or text) of no known format (first line: {cols})"

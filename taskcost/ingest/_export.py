@@ -28,7 +28,7 @@ def read_page(chunk: Chunk, skips: Skips) -> tuple[list[Any] | None, int]:
     lines = data.count(b"\n")
     try:
         doc = msgspec.json.decode(data)
-    except msgspec.DecodeError as e:
+    except (msgspec.DecodeError, RecursionError) as e:  # nesting too deep: a hostile file
         skips.add("malformed_json", 0, f"the export is not valid JSON: {e}")
         return None, lines
     buckets = doc.get("data") if isinstance(doc, dict) else doc
