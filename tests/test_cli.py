@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from builders import assistant
-from conftest import DATA, SAMPLE_LOGS, ingest, invoke, jsonl
+from conftest import DATA, SAMPLE_LOGS, ingest, invoke, jsonl, skip_counts, totals
 
 from taskcost.cli import cli
 
@@ -294,3 +294,25 @@ def test_long_ingests_show_a_progress_bar_on_a_terminal_only(monkeypatch: pytest
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal: no bar at all
     with cli_module._progress() as update:
         assert update is None
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    ["codex/compaction.jsonl", "api_log/anthropic_messages.jsonl", "claude_code/cache_1h_and_5m.jsonl"],
+)
+def test_a_line_nested_too_deep_to_parse_is_skipped_not_a_crash(fixture: str, tmp_path: Path) -> None:
+    """Logs are untrusted input: a line nesting arrays 200,000 deep (which exhausts a
+    recursive JSON parser) is one malformed line; the lines around it still count."""
+    src = DATA / fixture
+    lines = src.read_text().splitlines()
+    plain = ingest(src)
+    want = totals()
+    shutil.rmtree(tmp_path / "warehouse")
+    deep = '{"type": "assistant", "x": ' + "[" * 200_000 + "]" * 200_000 + "}"
+    path = tmp_path / "in" / src.name
+    path.parent.mkdir()
+    path.write_text("\n".join([lines[0], deep, *lines[1:]]) + "\n")
+    stderr = ingest(path).stderr
+    before = skip_counts(plain.stderr).get("malformed_json", 0)
+    assert skip_counts(stderr).get("malformed_json", 0) == before + 1
+    assert totals() == want

@@ -157,14 +157,14 @@ def decode_line(decoder: Any, raw: bytes, i: int, skips: Skips) -> Any:
     except msgspec.ValidationError as e:
         try:
             obj = msgspec.json.decode(raw)
-        except msgspec.DecodeError as de:
+        except (msgspec.DecodeError, RecursionError) as de:
             skips.add("malformed_json", i, str(de))
             return None
         if isinstance(obj, dict):
             skips.add("unexpected_shape", i, str(e))
         else:
             skips.add("not_an_object", i, type(obj).__name__)
-    except msgspec.DecodeError as e:
+    except (msgspec.DecodeError, RecursionError) as e:  # RecursionError: nested too deep
         skips.add("malformed_json", i, str(e))
     return None
 
@@ -192,7 +192,7 @@ def decoded_blocks(chunk: Chunk, decoder: Any, skips: Skips, rng: Any) -> Iterat
             lines = decoder.decode_lines(data)
             if len(lines) != count:
                 lines = None
-        except (msgspec.ValidationError, msgspec.DecodeError):
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
             lines = None
         if lines is None:
             raws = bytes(data).split(b"\n")[:-1]

@@ -257,7 +257,7 @@ class ApiLog:
             return None
         try:
             ln = _line.decode(line)
-        except (msgspec.ValidationError, msgspec.DecodeError):
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
             return None
         return _kind(ln.response or ln) is not None
 

@@ -223,7 +223,7 @@ def _raw_text(raw: Raw) -> str:
     if data.startswith(b"["):
         try:
             return "\n".join(b.text for b in _text_blocks.decode(data) if b.text)
-        except msgspec.ValidationError:
+        except (msgspec.ValidationError, RecursionError):
             return ""
     return ""
 
@@ -611,7 +611,7 @@ class ClaudeCode:
             return None
         try:
             ln = _line.decode(line)  # typed: large fields are skipped, not built
-        except (msgspec.ValidationError, msgspec.DecodeError):
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
             return None
         if ln.type in ("user", "assistant"):  # generic names: require the envelope too
             return bool(ln.sessionId or ln.uuid)

@@ -216,7 +216,7 @@ def _text(raw: Raw) -> str:
     if data.startswith(b"["):
         try:
             return "\n".join(p.text for p in _parts.decode(data) if p.text)
-        except msgspec.ValidationError:
+        except (msgspec.ValidationError, RecursionError):
             return ""
     return ""
 
@@ -562,7 +562,7 @@ class Codex:
             return None
         try:
             ln = _line.decode(line)
-        except (msgspec.ValidationError, msgspec.DecodeError):
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
             return None
         if ln.type is not None:
             return ln.type in KNOWN_TYPES and ln.payload is not None
