@@ -259,6 +259,9 @@ def _ingest_summary(report: Any, stats: Any, wh: Any, manifest: Any, verbose: bo
         echo(f"  empty so far, read once they have a complete line: {report.pending} files")
     if report.vanished:
         echo(f"  deleted while this run read them: {len(report.vanished)} files")
+    if report.unbilled:
+        what = ", ".join(f"{n:,} {kind}" for kind, n in sorted(report.unbilled.items()))
+        echo(f"  read, not billed (not requests): {what}")
     if report.skips:
         echo(f"  skipped lines: {sum(report.skips.values()):,}")
         for line in report.skip_summary():

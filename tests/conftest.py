@@ -113,7 +113,9 @@ def fixture_names(folder: Path) -> set[str]:
     """The fixtures of a folder (``expected.json`` aside); each must have a line, starting
     with its name in backticks, in the folder's README."""
     files = [*folder.glob("*.jsonl"), *folder.glob("*.json")]
-    names = {p.stem for p in files if p.name != "expected.json"} | {p.name for p in folder.iterdir() if p.is_dir()}
+    names = {p.stem for p in files if p.name != "expected.json"} | {
+        p.name for p in folder.iterdir() if p.is_dir()
+    }
     readme = (folder / "README.md").read_text()
     missing = [n for n in names if f"`{n}" not in readme]
     assert not missing, f"fixtures without a README line: {missing}"

@@ -272,7 +272,8 @@ def test_reconcile_by_day_uses_one_export_per_day_and_report(tmp_path: Path) -> 
     # 2026-10-06: the daily rows of the overlapping exports, not those plus the hourly ones
     daily_06 = query(
         "SELECT sum(input_tokens + cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens "
-        "+ output_tokens) AS t FROM org_usage WHERE bucket_width = '1d' AND bucket_start = '2026-10-06 00:00:00+00'"
+        "+ output_tokens) AS t FROM org_usage "
+        "WHERE bucket_width = '1d' AND bucket_start = '2026-10-06 00:00:00+00'"
     )[0]["t"]
     assert days[("2026-10-06", "anthropic")]["org_tokens"] == daily_06
 

@@ -43,6 +43,8 @@ SOURCE_NAMES = (
     "claude_code",
     "codex",
     "api_log",
+    "otel",
+    "litellm",
     "anthropic_admin",
     "openai_admin",
 )
@@ -86,6 +88,7 @@ class IngestReport:
     bytes_read: int = 0
     lines_read: int = 0
     skips: Counter[str] = field(default_factory=Counter)
+    unbilled: Counter[str] = field(default_factory=Counter)  # records that are not requests
     examples: dict[str, list[str]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
@@ -439,6 +442,7 @@ def run(
                     if len(ex) < MAX_EXAMPLES:  # line 0: the document as a whole
                         where = f":{line_base + line_in_chunk}" if line_in_chunk else ""
                         ex.append(f"{chunk.path}{where}: {detail}")
+            report.unbilled.update(res.unbilled)
             line_base += res.lines
             carried.update(res.end_state)
             report.lines_read += res.lines

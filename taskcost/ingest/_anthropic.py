@@ -1,7 +1,11 @@
-"""Anthropic ``usage`` parts shared by the sources that log them (Claude Code
-transcripts, API logs): their shapes, and how cache writes split by time to live."""
+"""What the sources of Anthropic calls share (Claude Code transcripts, API logs,
+OpenTelemetry, LiteLLM): the ``usage`` parts and how cache writes split by time to
+live, and the kind of a failed call."""
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from msgspec import Struct
 
@@ -26,3 +30,29 @@ def cache_writes(total: int, split: CacheCreation | None) -> tuple[int, int]:
         return split.ephemeral_5m_input_tokens or 0, split.ephemeral_1h_input_tokens or 0
     w1h = min(split.ephemeral_1h_input_tokens or 0, total)
     return total - w1h, w1h
+
+
+def error_kind(error: Any, status: int | None, text: str) -> str:
+    """The ``error_kind`` of a failed Anthropic call, from its error type (Claude Code's
+    ``error`` field), HTTP status and message text (see the events schema)."""
+    if isinstance(error, str) and error:
+        e = error.lower()
+        for kind in ("rate_limit", "authentication", "overloaded", "server_error", "invalid_request"):
+            if kind in e:
+                return "authentication_failed" if kind == "authentication" else kind
+    t = text.lower()
+    if status == 429 or "rate limit" in t or "rate_limit" in t or "usage limit" in t:
+        return "rate_limit"
+    if status in (401, 403) or "not logged in" in t or "/login" in t or "authentication" in t:
+        return "authentication_failed"
+    if status == 529 or "overloaded" in t:
+        return "overloaded"
+    if "prompt is too long" in t or "context window" in t or "context length" in t:
+        return "context_overflow"
+    if (status is not None and status >= 500) or re.search(r"api error: 5\d\d", t):
+        return "server_error"
+    if status == 400 or "invalid_request" in t:
+        return "invalid_request"
+    if isinstance(error, str) and error:
+        return error
+    return "unknown"

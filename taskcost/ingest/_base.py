@@ -244,6 +244,9 @@ class ChunkResult:
     end_state: dict[str, Any]  # carry state after the last line (see the module doc)
     skips: Skips
     vanished: bool = False  # the file was deleted before this chunk could be read
+    #: records read that are not billed requests, by what they are (e.g. ``failed call``):
+    #: not skipped lines (nothing was lost), but reported so that they are seen
+    unbilled: Counter[str] = field(default_factory=Counter)
 
 
 class Source(Protocol):

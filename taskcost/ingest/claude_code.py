@@ -74,7 +74,7 @@ from typing import Any
 import msgspec
 from msgspec import Raw, Struct
 
-from taskcost.ingest._anthropic import CacheCreation, ServerToolUse, cache_writes
+from taskcost.ingest._anthropic import CacheCreation, ServerToolUse, cache_writes, error_kind
 from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decoded_blocks, project_of
 from taskcost.ingest._lines import LineRange
 
@@ -234,30 +234,6 @@ def _content_text(content: str | list[Block] | None) -> str:
     return "\n".join(_raw_text(b.text) for b in content or () if b.type == "text")
 
 
-def _error_kind(error: Any, status: int | None, text: str) -> str:
-    if isinstance(error, str) and error:
-        e = error.lower()
-        for kind in ("rate_limit", "authentication", "overloaded", "server_error", "invalid_request"):
-            if kind in e:
-                return "authentication_failed" if kind == "authentication" else kind
-    t = text.lower()
-    if status == 429 or "rate limit" in t or "rate_limit" in t or "usage limit" in t:
-        return "rate_limit"
-    if status in (401, 403) or "not logged in" in t or "/login" in t or "authentication" in t:
-        return "authentication_failed"
-    if status == 529 or "overloaded" in t:
-        return "overloaded"
-    if "prompt is too long" in t or "context window" in t or "context length" in t:
-        return "context_overflow"
-    if (status is not None and status >= 500) or re.search(r"api error: 5\d\d", t):
-        return "server_error"
-    if status == 400 or "invalid_request" in t:
-        return "invalid_request"
-    if isinstance(error, str) and error:
-        return error
-    return "unknown"
-
-
 class _ChunkParser:
     """Parses one chunk; keeps column rows as tuples (fast) and builds Arrow at the end."""
 
@@ -376,7 +352,7 @@ class _ChunkParser:
         if ln.isApiErrorMessage or msg.model == "<synthetic>":
             if ln.isApiErrorMessage or ln.error is not None:
                 text = _content_text(msg.content)
-                kind = _error_kind(ln.error, ln.apiErrorStatus, text)
+                kind = error_kind(ln.error, ln.apiErrorStatus, text)
                 self.event(
                     ln,
                     i,

@@ -42,6 +42,7 @@ Known gaps
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -49,6 +50,7 @@ from taskcost.ingest import _export as ex
 from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips
 
 NAME = "openai_admin"
+BUCKET = re.compile(rb'"object"\s*:\s*"bucket"')
 USAGE = "organization.usage.completions.result"
 COST = "organization.costs.result"
 USAGE_DIMS = ("project_id", "user_id", "api_key_id", "model", "batch", "service_tier")
@@ -176,7 +178,7 @@ class OpenAIAdmin:
     def sniff_document(self, head: bytes) -> bool:
         """A page (or list) of ``"object": "bucket"`` buckets."""
         text = head.lstrip()
-        return text.startswith((b"{", b"[")) and b'"bucket"' in text and b'"start_time"' in text
+        return text.startswith((b"{", b"[")) and BUCKET.search(text) is not None and b'"start_time"' in text
 
     def parse_chunk(self, chunk: Chunk, state: dict[str, Any], rows: Rows) -> ChunkResult:
         return _Page(chunk, rows).parse()

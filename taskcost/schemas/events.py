@@ -80,7 +80,7 @@ EVENTS = pa.schema(
             "prompt_id",
             pa.string(),
             True,
-            "prompt the event belongs to: Claude Code `promptId`, Codex turn id",
+            "prompt the event belongs to: Claude Code `promptId`, Codex turn id, OpenTelemetry `prompt.id`",
         ),
         field("message_id", pa.string(), True, "for model-side events: the response id"),
         field("tool_name", pa.string(), True, "for tool_call: the tool (`Bash`, `Edit`, `Task`, …)"),

@@ -40,14 +40,16 @@ REQUESTS = pa.schema(
             True,
             "id of the human prompt that caused the call, where the log has one: Claude Code "
             "`promptId` of the nearest preceding user line in the same file, Codex turn id, "
-            "or the task id an API log was wrapped with",
+            "Claude Code OpenTelemetry `prompt.id`, or the task id an API log was wrapped with",
         ),
         field(
             "request_key",
             pa.string(),
             False,
             "dedupe key: `message_id:request_id` (request_id empty when the log has none); "
-            "Codex: `codex:<thread id>:<cumulative token totals after the call>`",
+            "Codex: `codex:<thread id>:<cumulative token totals after the call>`; OpenTelemetry: "
+            "`otel:<session id>:<event sequence>` (a copy without message_id is matched to the "
+            "others on request_id)",
         ),
         field("message_id", pa.string(), True, "provider message/response id (`msg_…`)"),
         field("request_id", pa.string(), True, "provider request id (`req_…`); null when absent"),
