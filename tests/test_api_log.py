@@ -87,3 +87,32 @@ def test_a_request_in_a_transcript_and_an_api_log_counts_once(
         "cache_write_1h_tokens": 300,
         "output_tokens": 420,
     }
+
+
+# USD per million tokens (input, cache read, 5m write, 1h write, output), from the
+# providers' price pages; web search $10 per 1,000. Written by hand, not read from
+# genai-prices, so a mapping error (reasoning priced twice, cached input priced as input)
+# shows up as a wrong cost.
+RATES = {
+    "claude-sonnet-4-6": (3.0, 0.3, 3.75, 6.0, 15.0),
+    "claude-haiku-4-5-20251001": (1.0, 0.1, 1.25, 2.0, 5.0),
+    "claude-opus-4-7": (5.0, 0.5, 6.25, 10.0, 25.0),
+    "gpt-4.1-mini-2025-04-14": (0.4, 0.1, 0.0, 0.0, 1.6),
+    "gpt-5-mini-2025-08-07": (0.25, 0.025, 0.0, 0.0, 2.0),
+}
+
+
+@pytest.mark.parametrize("name", ["anthropic_messages", "openai_chat", "duplicates_and_bad_lines"])
+def test_costs_by_hand(name: str, tmp_path: Path) -> None:
+    ingest(copy_tree(FIXTURES / f"{name}.jsonl", tmp_path / "in" / f"{name}.jsonl"))
+    got = {r["request_key"]: r["cost_usd"] for r in query("SELECT request_key, cost_usd FROM requests")}
+    for r in EXPECTED[name]["per_request"]:
+        inp, read, w5, w1, out = RATES[r["model"]]
+        want = (
+            r["input_tokens"] * inp
+            + r["cache_read_tokens"] * read
+            + r["cache_write_5m_tokens"] * w5
+            + r["cache_write_1h_tokens"] * w1
+            + r["output_tokens"] * out
+        ) / 1e6 + r["web_search_requests"] * 0.01
+        assert got[r["key"]] == pytest.approx(want, rel=1e-9), r["key"]
