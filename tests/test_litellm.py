@@ -19,6 +19,7 @@ from builders import assistant, user
 from conftest import DATA, copy_tree, ingest, invoke, jsonl, query, skip_counts, totals
 
 from taskcost.ingest import litellm
+from taskcost.ingest._base import utc_time
 
 FIXTURES = DATA / "litellm"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
@@ -126,12 +127,10 @@ def test_the_row_says_who_ran_it_and_when(tmp_path: Path) -> None:
 
 
 def test_times_with_an_offset_or_in_unix_seconds_are_utc() -> None:
-    assert litellm._time("2026-10-08T16:03:27.905+02:00") == datetime(
-        2026, 10, 8, 14, 3, 27, 905000, tzinfo=UTC
-    )
-    assert litellm._time("2026-10-08 14:03:27.905") == datetime(2026, 10, 8, 14, 3, 27, 905000, tzinfo=UTC)
-    assert litellm._time(1791468207) == datetime.fromtimestamp(1791468207, UTC)
-    assert litellm._time("yesterday") is None
+    assert utc_time("2026-10-08T16:03:27.905+02:00") == datetime(2026, 10, 8, 14, 3, 27, 905000, tzinfo=UTC)
+    assert utc_time("2026-10-08 14:03:27.905") == datetime(2026, 10, 8, 14, 3, 27, 905000, tzinfo=UTC)
+    assert utc_time(1791468207) == datetime.fromtimestamp(1791468207, UTC)
+    assert utc_time("yesterday") is None
 
 
 def test_files_are_recognised_by_content_not_by_name(tmp_path: Path) -> None:

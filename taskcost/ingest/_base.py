@@ -42,7 +42,12 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import pyarrow as pa
+
+#: no single response comes near this many tokens; a larger count is a broken line
+MAX_TOKENS = 10**12
 
 #: Why a line was not used. Every skipped line is counted under one of these.
 SKIP_REASONS = {
@@ -204,6 +209,43 @@ def decoded_blocks(chunk: Chunk, decoder: Any, skips: Skips, rng: Any) -> Iterat
         i += count
     if rng.incomplete_tail:
         skips.add("incomplete_last_line", i + 1, "no newline yet")
+
+
+def files_under(folder: str, suffixes: tuple[str, ...]) -> list[str]:
+    """Every file under ``folder`` whose name ends with one of ``suffixes``, recursively
+    (symbolic links to folders are not followed), in a stable order: ``discover`` for a
+    source."""
+    import os
+
+    found: list[str] = []
+    stack = [folder]
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(e.path)
+                elif e.name.endswith(suffixes) and e.is_file():
+                    found.append(e.path)
+    return sorted(found)
+
+
+def utc_time(value: Any) -> datetime | None:
+    """A time as logs write it, as a UTC datetime: ISO 8601 / RFC 3339 text (``Z`` or an
+    offset; without one it is UTC) or Unix seconds. None when it is neither, or out of
+    range."""
+    from datetime import UTC, datetime
+
+    if isinstance(value, bool):
+        return None
+    try:
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value, UTC)
+        if isinstance(value, str) and value.strip():
+            t = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            return t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
 
 
 @lru_cache(maxsize=4096)

@@ -42,21 +42,6 @@ def done(chunk: Chunk, lines: int, skips: Skips) -> ChunkResult:
     return ChunkResult(chunk.chunk_id, lines, chunk.end, {}, skips)
 
 
-def instant(value: Any) -> datetime | None:
-    """An RFC 3339 string or Unix seconds as a UTC datetime (None if neither)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC)
-    if isinstance(value, str):
-        try:
-            t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
-    return None
-
-
 def width_of(spans: list[timedelta]) -> tuple[str, timedelta]:
     """The nominal bucket width of a page: its longest bucket, rounded up to 1m, 1h or 1d
     (a first or last bucket may be partial; the others are whole)."""

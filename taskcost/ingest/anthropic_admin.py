@@ -45,13 +45,12 @@ Known gaps
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from taskcost.ingest import _export as ex
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, files_under, utc_time
 
 NAME = "anthropic_admin"
 TOKEN_KEYS = {
@@ -98,8 +97,8 @@ class _Page:
             return ex.done(self.chunk, lines, self.skips)
         spans, results = [], []
         for n, b in enumerate(buckets):
-            start = ex.instant(b.get("starting_at")) if isinstance(b, dict) else None
-            end = ex.instant(b.get("ending_at")) if isinstance(b, dict) else None
+            start = utc_time(b.get("starting_at")) if isinstance(b, dict) else None
+            end = utc_time(b.get("ending_at")) if isinstance(b, dict) else None
             if start is None or end is None or end <= start or not isinstance(b.get("results"), list):
                 why = "a bucket needs starting_at, ending_at and results"
                 self.skips.add("missing_field", 0, f"data[{n}]: {why}")
@@ -180,7 +179,7 @@ class _Page:
         if not isinstance(rec, dict):
             self.skips.add("not_an_object", 0, f"{where}: not an object")
             return
-        day = ex.instant(rec.get("date"))
+        day = utc_time(rec.get("date"))
         actor = rec.get("actor") if isinstance(rec.get("actor"), dict) else {}
         actor_type, name_key = ACTORS.get(actor.get("type"), (None, None))
         name = actor.get(name_key) if name_key else None
@@ -262,10 +261,7 @@ class AnthropicAdmin:
         return []
 
     def discover(self, folder: str) -> list[str]:
-        found: list[str] = []
-        for dirpath, _, names in os.walk(folder):
-            found.extend(os.path.join(dirpath, n) for n in names if n.endswith(".json"))
-        return sorted(found)
+        return files_under(folder, (".json",))
 
     def sniff_document(self, head: bytes) -> bool:
         """A page of buckets with ``starting_at``/``ending_at``, or of analytics records."""

@@ -48,18 +48,25 @@ Known gaps
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 from msgspec import Struct
 
 from taskcost.ingest._anthropic import CacheCreation, ServerToolUse, cache_writes
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decoded_blocks
+from taskcost.ingest._base import (
+    MAX_TOKENS,
+    Chunk,
+    ChunkResult,
+    Rows,
+    Skips,
+    decoded_blocks,
+    files_under,
+    utc_time,
+)
 from taskcost.ingest._lines import LineRange
 
 NAME = "api_log"
-MAX_TOKENS = 10**12
 TIERS = {"default": None, "auto": None}
 
 
@@ -136,18 +143,6 @@ def _kind(r: Response) -> str | None:
     return None
 
 
-def _time(value: str | int | float | None) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC)
-    try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-
 def _tokens(kind: str, u: Usage) -> tuple[int, int, int, int, int, int | None, int]:
     """(input uncached, cache read, write 5m, write 1h, output, reasoning, web searches)."""
     if kind == "anthropic":
@@ -199,9 +194,9 @@ class _ChunkParser:
         if not r.id:
             self.skips.add("missing_field", i, f"{kind} response without id")
             return
-        ts = _time(ln.timestamp if ln.timestamp is not None else ln.ts if ln.ts is not None else ln.time)
+        ts = utc_time(ln.timestamp if ln.timestamp is not None else ln.ts if ln.ts is not None else ln.time)
         if ts is None:
-            ts = _time(r.created if r.created is not None else r.created_at)
+            ts = utc_time(r.created if r.created is not None else r.created_at)
         if ts is None:
             self.skips.add("missing_field", i, f"{kind} response without a timestamp (wrap it with one)")
             return
@@ -247,10 +242,7 @@ class ApiLog:
         return []
 
     def discover(self, folder: str) -> list[str]:
-        found: list[str] = []
-        for dirpath, _, names in os.walk(folder):
-            found.extend(os.path.join(dirpath, n) for n in names if n.endswith((".jsonl", ".ndjson")))
-        return sorted(found)
+        return files_under(folder, (".jsonl", ".ndjson"))
 
     def sniff(self, line: bytes) -> bool | None:
         if not line.strip():

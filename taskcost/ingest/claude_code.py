@@ -75,7 +75,16 @@ import msgspec
 from msgspec import Raw, Struct
 
 from taskcost.ingest._anthropic import CacheCreation, ServerToolUse, cache_writes, error_kind
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decoded_blocks, project_of
+from taskcost.ingest._base import (
+    MAX_TOKENS,
+    Chunk,
+    ChunkResult,
+    Rows,
+    Skips,
+    decoded_blocks,
+    files_under,
+    project_of,
+)
 from taskcost.ingest._lines import LineRange
 
 NAME = "claude_code"
@@ -104,7 +113,6 @@ KNOWN_TYPES = frozenset(
 )
 
 PREVIEW_CHARS = 200
-MAX_TOKENS = 10**12  # no single response comes near; a larger count is a broken line
 INTERRUPT_MARKERS = (
     "[Request interrupted by user for tool use]",
     "[Request interrupted by user]",
@@ -561,18 +569,7 @@ class ClaudeCode:
         return roots
 
     def discover(self, folder: str) -> list[str]:
-        """Every ``*.jsonl`` under ``folder``, recursively, in a stable order."""
-        found: list[str] = []
-        stack = [folder]
-        while stack:
-            with os.scandir(stack.pop()) as it:
-                entries = sorted(it, key=lambda e: e.name)
-            for e in entries:
-                if e.is_dir(follow_symlinks=False):
-                    stack.append(e.path)
-                elif e.name.endswith(".jsonl") and e.is_file():
-                    found.append(e.path)
-        return sorted(found)
+        return files_under(folder, (".jsonl",))
 
     def ignores(self, path: str) -> bool:
         """Files Claude Code keeps next to its transcripts that hold no usage: subagent

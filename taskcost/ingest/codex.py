@@ -93,7 +93,7 @@ from typing import Any
 import msgspec
 from msgspec import Raw, Struct
 
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decoded_blocks, project_of
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decoded_blocks, files_under, project_of
 from taskcost.ingest._lines import LineRange
 
 NAME = "codex"
@@ -535,17 +535,7 @@ class Codex:
         return [os.path.join(home, "sessions"), os.path.join(home, "archived_sessions")]
 
     def discover(self, folder: str) -> list[str]:
-        """Every ``*.jsonl`` under ``folder``, recursively, in a stable order."""
-        found: list[str] = []
-        stack = [folder]
-        while stack:
-            with os.scandir(stack.pop()) as it:
-                for e in it:
-                    if e.is_dir(follow_symlinks=False):
-                        stack.append(e.path)
-                    elif e.name.endswith(".jsonl") and e.is_file():
-                        found.append(e.path)
-        return sorted(found)
+        return files_under(folder, (".jsonl",))
 
     def shadowed(self, files: list[str]) -> set[str]:
         """Archived rollouts whose active copy (same file name under the sibling

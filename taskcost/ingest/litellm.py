@@ -83,18 +83,25 @@ import csv
 import os
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 from msgspec import Struct
 
 from taskcost.ingest._anthropic import CacheCreation, ServerToolUse, cache_writes
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decoded_blocks
+from taskcost.ingest._base import (
+    MAX_TOKENS,
+    Chunk,
+    ChunkResult,
+    Rows,
+    Skips,
+    decoded_blocks,
+    files_under,
+    utc_time,
+)
 from taskcost.ingest._lines import LineRange
 
 NAME = "litellm"
-MAX_TOKENS = 10**12
 #: the columns (lower-cased) that make a file a spend-log export
 SIGNATURE = frozenset({"request_id", "spend", "prompt_tokens", "starttime"})
 FAILED = "failed calls (LiteLLM status failure)"
@@ -148,18 +155,6 @@ _metadata = msgspec.json.Decoder(Metadata)
 _rows = msgspec.json.Decoder(list[msgspec.Raw])
 #: CSV column (lower-cased) -> Row field
 _COLUMNS = {f.lower(): f for f in Row.__struct_fields__}
-
-
-def _time(value: str | int | float | None) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC)
-    try:
-        t = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def _is_anthropic(provider: str | None, u: Usage) -> bool:
@@ -280,7 +275,7 @@ class _Parser:
         if not row.request_id:
             self.skips.add("missing_field", i, "row without request_id")
             return
-        ts = _time(row.startTime if row.startTime not in (None, "") else row.endTime)
+        ts = utc_time(row.startTime if row.startTime not in (None, "") else row.endTime)
         if ts is None:
             why = (
                 "without startTime"
@@ -416,10 +411,7 @@ class LiteLLM:
         return []
 
     def discover(self, folder: str) -> list[str]:
-        found: list[str] = []
-        for dirpath, _, names in os.walk(folder):
-            found.extend(os.path.join(dirpath, n) for n in names if n.endswith((".csv", ".json", ".jsonl")))
-        return sorted(found)
+        return files_under(folder, (".csv", ".json", ".jsonl"))
 
     def sniff(self, line: bytes) -> bool | None:
         """JSON lines: a row object with the spend-log columns."""

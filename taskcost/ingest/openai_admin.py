@@ -41,13 +41,12 @@ Known gaps
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 from typing import Any
 
 from taskcost.ingest import _export as ex
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, files_under, utc_time
 
 NAME = "openai_admin"
 BUCKET = re.compile(rb'"object"\s*:\s*"bucket"')
@@ -68,8 +67,8 @@ class _Page:
         spans, results = [], []
         for n, b in enumerate(buckets):
             ok = isinstance(b, dict) and isinstance(b.get("results"), list)
-            start = ex.instant(b.get("start_time")) if ok else None
-            end = ex.instant(b.get("end_time")) if ok else None
+            start = utc_time(b.get("start_time")) if ok else None
+            end = utc_time(b.get("end_time")) if ok else None
             if start is None or end is None or end <= start:
                 why = "a bucket needs start_time, end_time and results"
                 self.skips.add("missing_field", 0, f"data[{n}]: {why}")
@@ -170,10 +169,7 @@ class OpenAIAdmin:
         return []
 
     def discover(self, folder: str) -> list[str]:
-        found: list[str] = []
-        for dirpath, _, names in os.walk(folder):
-            found.extend(os.path.join(dirpath, n) for n in names if n.endswith(".json"))
-        return sorted(found)
+        return files_under(folder, (".json",))
 
     def sniff_document(self, head: bytes) -> bool:
         """A page (or list) of ``"object": "bucket"`` buckets."""

@@ -91,7 +91,7 @@ import msgspec
 from msgspec import Raw, Struct
 
 from taskcost.ingest._anthropic import error_kind
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decoded_blocks
+from taskcost.ingest._base import MAX_TOKENS, Chunk, ChunkResult, Rows, Skips, decoded_blocks, files_under
 from taskcost.ingest._lines import LineRange
 
 NAME = "otel"
@@ -99,7 +99,6 @@ PREFIX = "claude_code."
 SCOPE_PREFIX = "com.anthropic.claude_code"
 SERVICE = "claude-code"
 PREVIEW_CHARS = 200
-MAX_TOKENS = 10**12
 REDACTED = "<REDACTED>"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 USED = frozenset({"api_request", "user_prompt", "tool_result", "api_error"})
@@ -434,10 +433,7 @@ class Otel:
         return []
 
     def discover(self, folder: str) -> list[str]:
-        found: list[str] = []
-        for dirpath, _, names in os.walk(folder):
-            found.extend(os.path.join(dirpath, n) for n in names if n.endswith((".json", ".jsonl")))
-        return sorted(found)
+        return files_under(folder, (".json", ".jsonl"))
 
     def sniff(self, line: bytes) -> bool | None:
         """A line that is a whole OTLP logs export holding Claude Code records."""
