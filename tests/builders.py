@@ -84,3 +84,10 @@ def tool_result(
 ) -> dict[str, Any]:
     block = {"type": "tool_result", "tool_use_id": tool_use_id, "content": content, "is_error": is_error}
     return user([block], ts, **extra)
+
+
+def chain(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``lines`` linked as Claude Code writes them: each line's parent is the line before."""
+    for prev, line in zip(lines, lines[1:], strict=False):
+        line["parentUuid"] = prev["uuid"]
+    return lines

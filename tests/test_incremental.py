@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from builders import assistant, tool_result, user
+from builders import assistant, chain, tool_result, user
 from conftest import ingest, invoke, jsonl, query, totals
 
 from taskcost import ingest as ing
@@ -23,19 +23,21 @@ def manifest() -> dict:
 def session_file(tmp_path: Path, name: str = "s1.jsonl") -> Path:
     return jsonl(
         tmp_path / "logs" / name,
-        [
-            user("add a health check endpoint", "2026-11-02T10:00:00.000Z", promptId="p-1"),
-            assistant(
-                "msg_A",
-                "2026-11-02T10:00:05.000Z",
-                req="req_A",
-                out=40,
-                stop="tool_use",
-                block={"type": "tool_use", "id": "toolu_1", "name": "Edit", "input": {}},
-            ),
-            tool_result("toolu_1", "2026-11-02T10:00:06.000Z", promptId="p-1"),
-            assistant("msg_B", "2026-11-02T10:00:09.000Z", req="req_B", out=60),
-        ],
+        chain(
+            [
+                user("add a health check endpoint", "2026-11-02T10:00:00.000Z", promptId="p-1"),
+                assistant(
+                    "msg_A",
+                    "2026-11-02T10:00:05.000Z",
+                    req="req_A",
+                    out=40,
+                    stop="tool_use",
+                    block={"type": "tool_use", "id": "toolu_1", "name": "Edit", "input": {}},
+                ),
+                tool_result("toolu_1", "2026-11-02T10:00:06.000Z", promptId="p-1"),
+                assistant("msg_B", "2026-11-02T10:00:09.000Z", req="req_B", out=60),
+            ]
+        ),
     )
 
 
@@ -53,8 +55,10 @@ def test_grown_file_is_read_from_the_committed_offset(tmp_path: Path) -> None:
     f = session_file(tmp_path)
     ingest(f)
     size_before = f.stat().st_size
+    last = json.loads(f.read_text().splitlines()[-1])
     with f.open("a") as fh:
-        fh.write(json.dumps(assistant("msg_C", "2026-11-02T10:01:00.000Z", req="req_C", out=70)) + "\n")
+        line = assistant("msg_C", "2026-11-02T10:01:00.000Z", req="req_C", out=70, parentUuid=last["uuid"])
+        fh.write(json.dumps(line) + "\n")
     second = ingest(f)
     assert "1 grown" in second.stderr
     entry = Warehouse(default_root()).catalog()[os.path.realpath(f)]
@@ -62,7 +66,8 @@ def test_grown_file_is_read_from_the_committed_offset(tmp_path: Path) -> None:
     added = f.stat().st_size - size_before
     assert f"{added / 1e6:,.1f} MB" in second.stderr
     rows = query("SELECT message_id, line_no, prompt_id FROM requests ORDER BY line_no")
-    # line numbers continue across runs, and the prompt id is carried from the first run
+    # line numbers continue across runs; the new line's parent was read by the first run,
+    # so its task (prompt id) is the one carried from there
     assert rows == [
         {"message_id": "msg_A", "line_no": 2, "prompt_id": "p-1"},
         {"message_id": "msg_B", "line_no": 4, "prompt_id": "p-1"},

@@ -148,7 +148,7 @@ _DEFAULTS = {
         "usage_quality": "final",
         "prompt_carry": False,
     },
-    "events": {"is_sidechain": False},
+    "events": {"is_sidechain": False, "prompt_carry": False},
 }
 
 

@@ -85,6 +85,7 @@ from taskcost.ingest._base import (
     files_under,
     project_of,
 )
+from taskcost.ingest._delivery import delivery_kind
 from taskcost.ingest._lines import LineRange
 
 NAME = "claude_code"
@@ -113,6 +114,9 @@ KNOWN_TYPES = frozenset(
 )
 
 PREVIEW_CHARS = 200
+_CARRIED = "\0carried"  # task_of: the line's task is the one carried into the chunk
+SHELL_TOOLS = frozenset({"Bash", "PowerShell"})
+AGENT_TOOLS = frozenset({"Task", "Agent"})
 INTERRUPT_MARKERS = (
     "[Request interrupted by user for tool use]",
     "[Request interrupted by user]",
@@ -160,6 +164,7 @@ class Block(Struct, gc=False):
     is_error: bool | None = None  # tool_result
     text: Raw = Raw(b"null")
     content: Raw = Raw(b"null")  # tool_result
+    input: Raw = Raw(b"null")  # tool_use
 
 
 class Message(Struct, gc=False):
@@ -211,6 +216,7 @@ class Line(Struct, gc=False):
     compactMetadata: CompactMetadata | None = None
     attachment: Attachment | None = None
     origin: Origin | None = None
+    toolUseResult: Raw = Raw(b"null")
 
 
 class TextBlock(Struct, gc=False):
@@ -218,7 +224,17 @@ class TextBlock(Struct, gc=False):
     text: str | None = None
 
 
+class ShellInput(Struct, gc=False):
+    command: str | None = None
+
+
+class AgentResult(Struct, gc=False):
+    agentId: str | None = None
+
+
 _line = msgspec.json.Decoder(Line)
+_shell_input = msgspec.json.Decoder(ShellInput)
+_agent_result = msgspec.json.Decoder(AgentResult)
 _text_blocks = msgspec.json.Decoder(list[TextBlock])
 _any = msgspec.json.Decoder()
 
@@ -236,6 +252,29 @@ def _raw_text(raw: Raw) -> str:
     return ""
 
 
+def _delivery(b: Block) -> str | None:
+    """What a shell tool call delivers (``_delivery.delivery_kind``); the command is not kept."""
+    if not bytes(b.input).startswith(b"{"):
+        return None
+    try:
+        command = _shell_input.decode(b.input).command
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
+        return None
+    return delivery_kind(command) if command else None
+
+
+def _spawned_agent(raw: Raw) -> str | None:
+    """``agent:<id>`` when a tool result names the subagent it ran (Task/Agent tools)."""
+    data = bytes(raw)
+    if not data.startswith(b"{") or b'"agentId"' not in data:
+        return None
+    try:
+        agent = _agent_result.decode(data).agentId
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
+        return None
+    return f"agent:{agent}" if agent else None
+
+
 def _content_text(content: str | list[Block] | None) -> str:
     if isinstance(content, str):
         return content
@@ -247,8 +286,11 @@ class _ChunkParser:
 
     def __init__(self, chunk: Chunk, state: dict[str, Any], rows: Rows) -> None:
         self.chunk = chunk
-        self.prompt_id: str | None = state.get("prompt_id")
-        self.prompt_known = "prompt_id" in state
+        self.task_of: dict[str, str | None] = {}  # line uuid -> task key (or _CARRIED)
+        self.key: str | None = None  # task key of the line being parsed
+        self.carry = False  # ... it descends from a line before this chunk
+        self.end_state: dict[str, Any] = {}
+        self.agent_calls: set[str] = set()  # tool-use ids of Task/Agent calls seen
         self.fallback_session = os.path.splitext(os.path.basename(chunk.path))[0]
         self.requests = rows.requests
         self.events = rows.events
@@ -289,7 +331,7 @@ class _ChunkParser:
                 ln.uuid,
                 ln.parentUuid,
                 ln.logicalParentUuid,
-                ln.promptId,
+                self.key,
                 message_id,
                 tool_name,
                 tool_use_id,
@@ -309,6 +351,7 @@ class _ChunkParser:
                 ln.version,
                 self.chunk.chunk_id,
                 i,
+                self.carry,
                 None,  # user_hint
             )
         )
@@ -320,6 +363,7 @@ class _ChunkParser:
                 i += 1
                 if ln is None:
                     continue
+                self.locate(ln)
                 t = ln.type
                 if t == "assistant":
                     self.assistant(ln, i)
@@ -333,14 +377,39 @@ class _ChunkParser:
                         self.queued(ln, i)
                 elif t not in KNOWN_TYPES:
                     self.skips.add("unknown_line_type", i, f"type {t!r}")
-        state = {"prompt_id": self.prompt_id} if self.prompt_known else {}
+                if ln.uuid is not None:
+                    self.task_of[ln.uuid] = _CARRIED if self.carry else self.key
+                    self.end_state = {} if self.carry else {"prompt_id": self.key}
         return ChunkResult(
             chunk_id=self.chunk.chunk_id,
             lines=rng.lines,
             consumed_to=rng.consumed_to,
-            end_state=state,
+            end_state=self.end_state,
             skips=self.skips,
         )
+
+    def locate(self, ln: Line) -> None:
+        """The task of a line is its parent's (a compaction boundary's: the line before the
+        compaction), found by following parentUuid, not file order; a human prompt or
+        command then opens its own (``start_task``). A parent before this chunk leaves the
+        key to the chunk's carried state (``carry``). A logged ``promptId`` fills a key the
+        chain cannot give."""
+        parent = ln.parentUuid or ln.logicalParentUuid
+        if parent is None:
+            key, carry = None, False
+        elif parent in self.task_of:
+            key = self.task_of[parent]
+            carry = key is _CARRIED
+            if carry:
+                key = None
+        else:
+            key, carry = None, True
+        if key is None and ln.promptId is not None:
+            key, carry = ln.promptId, False
+        self.key, self.carry = key, carry
+
+    def start_task(self, ln: Line) -> None:
+        self.key, self.carry = ln.promptId or ln.uuid, False
 
     def usable(self, ln: Line, i: int) -> bool:
         if ln.timestamp is None:
@@ -387,7 +456,6 @@ class _ChunkParser:
             return
         req_id = ln.requestId or None
         session = ln.sessionId or self.fallback_session
-        carry = ln.promptId is None and not self.prompt_known
         self.requests.append(
             (
                 None,  # provider: Claude Code does not say; inferred from the model
@@ -397,7 +465,7 @@ class _ChunkParser:
                 session,
                 ln.agentId,
                 bool(ln.isSidechain),
-                ln.promptId or self.prompt_id,
+                self.key,
                 f"{msg.id}:{req_id or ''}",
                 msg.id,
                 req_id,
@@ -418,13 +486,15 @@ class _ChunkParser:
                 ln.version,
                 self.chunk.chunk_id,
                 i,
-                carry,
+                self.carry,
                 None,  # user_hint: the run's --user
             )
         )
         if isinstance(msg.content, list):
             for n, b in enumerate(msg.content):
                 if b.type == "tool_use":
+                    if b.name in AGENT_TOOLS and b.id:
+                        self.agent_calls.add(b.id)
                     self.event(
                         ln,
                         i,
@@ -433,6 +503,7 @@ class _ChunkParser:
                         message_id=msg.id,
                         tool_name=b.name,
                         tool_use_id=b.id,
+                        detail=_delivery(b) if b.name in SHELL_TOOLS else None,
                     )
         if msg.stop_reason in TERMINAL_STOP_REASONS:
             self.event(ln, i, "turn_end", msg.id, message_id=msg.id, stop_reason=msg.stop_reason)
@@ -440,9 +511,6 @@ class _ChunkParser:
     # --- user ---
 
     def user(self, ln: Line, i: int) -> None:
-        if ln.promptId is not None:
-            self.prompt_id = ln.promptId
-            self.prompt_known = True
         msg = ln.message
         if msg is None:
             self.skips.add("missing_field", i, "user line without message")
@@ -478,6 +546,7 @@ class _ChunkParser:
             b.tool_use_id or (ln.uuid and f"{ln.uuid}#{n}"),
             tool_use_id=b.tool_use_id,
             is_error=bool(b.is_error),
+            detail=_spawned_agent(ln.toolUseResult) if b.tool_use_id in self.agent_calls else None,
         )
 
     def user_text(self, ln: Line, i: int, text: str, images: int) -> None:
@@ -500,10 +569,14 @@ class _ChunkParser:
             name = m.group(1) if m else ""
             args = COMMAND_ARGS.search(stripped)
             preview = f"/{name} {args.group(1).strip() if args else ''}".strip()
+            if not ln.isSidechain:
+                self.start_task(ln)
             self.event(ln, i, "command", key, detail=name, preview=preview[:PREVIEW_CHARS])
             return
         if stripped.startswith("<bash-input>"):
             body = stripped[len("<bash-input>") :].split("</bash-input>")[0]
+            if not ln.isSidechain:
+                self.start_task(ln)
             self.event(ln, i, "command", key, detail="!bash", preview=f"!{body}"[:PREVIEW_CHARS])
             return
         for prefix, detail in INJECTED_PREFIXES:
@@ -514,6 +587,8 @@ class _ChunkParser:
             self.event(ln, i, "meta_user", key, detail=f"origin:{ln.origin.kind}")
             return
         kind = "agent_prompt" if ln.isSidechain else "human_prompt"
+        if not ln.isSidechain:
+            self.start_task(ln)
         preview = stripped[:PREVIEW_CHARS] if stripped else "[image]" * min(images, 1)
         self.event(ln, i, kind, key, preview=preview)
 

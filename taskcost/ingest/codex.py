@@ -94,6 +94,7 @@ import msgspec
 from msgspec import Raw, Struct
 
 from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decoded_blocks, files_under, project_of
+from taskcost.ingest._delivery import delivery_kind, shell_script
 from taskcost.ingest._lines import LineRange
 
 NAME = "codex"
@@ -177,6 +178,7 @@ class Payload(Struct, gc=False):
     local_images: Raw = Raw(b"null")
     reason: str | None = None
     exit_code: int | None = None
+    command: Raw = Raw(b"null")  # exec_command_end: argv
     success: bool | None = None
     # response_item
     role: str | None = None
@@ -207,6 +209,7 @@ class TextPart(Struct, gc=False):
 _line = msgspec.json.Decoder(Line)
 _any = msgspec.json.Decoder()
 _parts = msgspec.json.Decoder(list[TextPart])
+_argv = msgspec.json.Decoder(list[str])
 
 
 def _text(raw: Raw) -> str:
@@ -219,6 +222,18 @@ def _text(raw: Raw) -> str:
         except (msgspec.ValidationError, RecursionError):
             return ""
     return ""
+
+
+def _delivery(raw: Raw) -> str | None:
+    """What an executed command delivers (``_delivery.delivery_kind``); not kept itself."""
+    data = bytes(raw)
+    if not data.startswith(b"["):
+        return None
+    try:
+        argv = _argv.decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
+        return None
+    return delivery_kind(shell_script(argv))
 
 
 def _has_items(raw: Raw) -> bool:
@@ -393,6 +408,7 @@ class _ChunkParser:
                 tool_use_id=p.call_id,
                 exit_code=code,
                 is_error=None if code is None else code != 0,
+                detail=_delivery(p.command),
             )
         elif kind == "patch_apply_end":
             self.event(

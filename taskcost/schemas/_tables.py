@@ -51,8 +51,8 @@ def staging(name: str) -> pa.Schema:
     """Schema of rows staged by ingest workers for table ``name``.
 
     The canonical columns minus the per-chunk and computed ones, plus ``chunk_id`` and
-    ``line_in_chunk`` (and, for requests, ``prompt_carry``: the row's prompt id is the one
-    carried into its chunk from the lines before it), and ``user_hint``: who ran it, when
+    ``line_in_chunk``, ``prompt_carry`` (the row's prompt id is the one carried into its
+    chunk from the lines before it), and ``user_hint``: who ran it, when
     the line itself says (a team's API log), overriding the chunk's ``--user``. The
     bucket tables (``SLOT_TABLES``) stage their canonical columns but ``source`` and
     ``source_file``, plus ``chunk_id``.
@@ -63,8 +63,7 @@ def staging(name: str) -> pa.Schema:
     if name in SLOT_TABLES:  # whole documents: no line numbers, no per-line user
         return pa.schema(fields)
     fields += [pa.field("line_in_chunk", pa.int64(), nullable=False)]
-    if name == "requests":
-        fields += [pa.field("prompt_carry", pa.bool_(), nullable=False)]
+    fields += [pa.field("prompt_carry", pa.bool_(), nullable=False)]
     fields += [pa.field("user_hint", pa.string(), nullable=True)]
     return pa.schema(fields)
 

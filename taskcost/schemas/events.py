@@ -14,15 +14,15 @@ a slash command): logs hold prompts and code, the warehouse holds counts.
 | `queued_prompt` | a prompt typed while the agent was working; it steers the running task |
 | `agent_prompt` | the dispatch prompt that starts a subagent (sidechain) conversation |
 | `meta_user` | injected user content, not typed: `detail` = `is_meta`, `local_command_output`, `task_notification` (also when queued), `compact_summary`, `hook`, `system_reminder`, `origin:<kind>` or `queued:<mode>` |
-| `tool_call` | the model called a tool (`tool_name`, `tool_use_id`, `message_id`) |
-| `tool_result` | a tool returned (`tool_use_id`, `is_error`) |
+| `tool_call` | the model called a tool (`tool_name`, `tool_use_id`, `message_id`; shell tools: `detail` = what the command delivers, `git_commit`, `git_push`, `pr_create` or `test`, see `taskcost.ingest._delivery`) |
+| `tool_result` | a tool returned (`tool_use_id`, `is_error`; `detail` = `agent:<id>` when a Task/Agent call names the subagent it ran) |
 | `tool_rejection` | the user refused a tool call (`tool_use_id`) |
 | `interrupt` | the user interrupted: Claude Code `detail` = `during_tool_use` or `during_response`; Codex `turn_aborted` with `detail` = its reason (`interrupted`, `replaced`, `review_ended`) |
 | `compaction` | the context was compacted (`pre/post_compaction_tokens`, `compaction_trigger`) |
 | `api_error` | a call failed (`error_kind`, `error_status`); no cost |
 | `turn_start` | the agent started working on a prompt (Codex `task_started`; `prompt_id` = its turn id) |
 | `turn_end` | the model ended its turn (`stop_reason` = `end_turn`, `max_tokens`, `stop_sequence`, `refusal`, `pause_turn`; Codex `task_complete`: `task_complete`) |
-| `command_end` | a shell command the agent ran finished (`exit_code`, `is_error` = exit code not 0; Codex `exec_command_end`) |
+| `command_end` | a shell command the agent ran finished (`exit_code`, `is_error` = exit code not 0, `detail` as for `tool_call`; Codex `exec_command_end`) |
 | `patch_applied` | the agent applied a patch to files (`is_error` = it failed; Codex `patch_apply_end`) |
 """
 
@@ -80,7 +80,8 @@ EVENTS = pa.schema(
             "prompt_id",
             pa.string(),
             True,
-            "prompt the event belongs to: Claude Code `promptId`, Codex turn id, OpenTelemetry `prompt.id`",
+            "task the event belongs to (see requests.prompt_id): Claude Code task key, Codex "
+            "turn id, OpenTelemetry `prompt.id`",
         ),
         field("message_id", pa.string(), True, "for model-side events: the response id"),
         field("tool_name", pa.string(), True, "for tool_call: the tool (`Bash`, `Edit`, `Task`, …)"),

@@ -38,9 +38,11 @@ REQUESTS = pa.schema(
             "prompt_id",
             pa.string(),
             True,
-            "id of the human prompt that caused the call, where the log has one: Claude Code "
-            "`promptId` of the nearest preceding user line in the same file, Codex turn id, "
-            "Claude Code OpenTelemetry `prompt.id`, or the task id an API log was wrapped with",
+            "the human request (task) that caused the call: Claude Code, the `promptId` of the "
+            "human prompt or command the line descends from by parentUuid, else that line's "
+            "uuid (null before the first prompt and on subagent lines without a `promptId`); "
+            "Codex turn id; Claude Code OpenTelemetry `prompt.id`; the task id an API log was "
+            "wrapped with",
         ),
         field(
             "request_key",

@@ -1,0 +1,160 @@
+"""What a shell command run by an agent delivers: a commit, a push, a pull request or a
+test run. Task outcomes use it as evidence (docs/tasks.md); the command text itself is
+never stored.
+
+Only commands whose success the exit status proves count: the last command of the last
+pipeline, and those joined to it by ``&&`` (in ``pytest; echo done``, ``pytest || true``
+or ``pytest | tail`` a zero exit says nothing about pytest). Each is read after its
+leading ``VAR=value`` assignments and wrappers (``sudo``, ``time``, ``env``, ``uv run``,
+``poetry run``, ``npx``, ``bundle exec``, ``python -m``). When one line does several
+things the strongest wins: a pull request over a push over a commit over a test run.
+"""
+
+from __future__ import annotations
+
+import re
+
+KINDS = ("pr_create", "git_push", "git_commit", "test")
+
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
+_WRAPPERS = {
+    ("sudo",),
+    ("time",),
+    ("env",),
+    ("command",),
+    ("exec",),
+    ("uv", "run"),
+    ("poetry", "run"),
+    ("pipenv", "run"),
+    ("pdm", "run"),
+    ("hatch", "run"),
+    ("npx",),
+    ("pnpx",),
+    ("bunx",),
+    ("bundle", "exec"),
+    ("python", "-m"),
+    ("python3", "-m"),
+}
+# test runners by their first words (after the wrappers above)
+_TESTS = {
+    ("pytest",),
+    ("py.test",),
+    ("tox",),
+    ("nox",),
+    ("jest",),
+    ("vitest",),
+    ("mocha",),
+    ("rspec",),
+    ("phpunit",),
+    ("ctest",),
+    ("unittest",),
+    ("npm", "test"),
+    ("npm", "run", "test"),
+    ("npm", "t"),
+    ("pnpm", "test"),
+    ("pnpm", "run", "test"),
+    ("yarn", "test"),
+    ("yarn", "run", "test"),
+    ("bun", "test"),
+    ("deno", "test"),
+    ("cargo", "test"),
+    ("cargo", "nextest"),
+    ("go", "test"),
+    ("mvn", "test"),
+    ("mvn", "verify"),
+    ("gradle", "test"),
+    ("./gradlew", "test"),
+    ("make", "test"),
+    ("make", "check"),
+    ("dotnet", "test"),
+    ("mix", "test"),
+    ("swift", "test"),
+}
+
+
+def _split(text: str, *, pipes: bool = False) -> list[str]:
+    """``text`` cut at ``&&``, ``||``, ``;`` and newlines (or, with ``pipes``, at ``|``)
+    outside quotes and ``$( )``, keeping the separators: ``[part, sep, part, …]``. A
+    commit message in a quoted heredoc stays in its command."""
+    out, start, i, depth, quote = [], 0, 0, 0, ""
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c == "\\":
+            i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            two = text[i : i + 2]
+            sep = two if two in ("&&", "||") else c if c in ";\n" else ""
+            if pipes:
+                sep = "|" if c == "|" and two != "||" else ""
+            if sep:
+                out += [text[start:i], sep]
+                i += len(sep)
+                start = i
+                continue
+        i += 1
+    return [*out, text[start:]]
+
+
+def _words(simple: str) -> list[str]:
+    words = simple.strip().lstrip("(").split()
+    while words and _ASSIGNMENT.match(words[0]):
+        words = words[1:]
+    changed = True
+    while changed and words:
+        changed = False
+        for w in _WRAPPERS:
+            if tuple(words[: len(w)]) == w:
+                words, changed = words[len(w) :], True
+    return words
+
+
+def _kind(words: list[str]) -> str | None:
+    if not words:
+        return None
+    head = words[0].rsplit("/", 1)[-1] if words[0] != "./gradlew" else words[0]
+    if head == "git":
+        rest = words[1:]
+        while rest and rest[0].startswith("-"):  # git -C dir / -c key=value
+            rest = rest[2:] if rest[0] in ("-C", "-c") else rest[1:]
+        if rest[:1] == ["commit"] and "--dry-run" not in rest:
+            return "git_commit"
+        if rest[:1] == ["push"] and "--dry-run" not in rest and "-n" not in rest:
+            return "git_push"
+        return None
+    if (head, *words[1:3]) in (("gh", "pr", "create"), ("glab", "mr", "create")):
+        return "pr_create"
+    for n in (3, 2, 1):
+        if (head, *words[1:n]) in _TESTS:
+            return "test"
+    return None
+
+
+def delivery_kind(command: str) -> str | None:
+    """``pr_create``, ``git_push``, ``git_commit``, ``test`` or None for ``command``."""
+    parts = _split(command.strip())  # pipeline, separator, pipeline, …
+    proven = [parts[-1]]
+    for n in range(len(parts) - 2, 0, -2):
+        if parts[n] != "&&":
+            break
+        proven.append(parts[n - 1])
+    found = {k for pipeline in proven if (k := _kind(_words(_split(pipeline, pipes=True)[-1])))}
+    return next((k for k in KINDS if k in found), None)
+
+
+def shell_script(argv: list[str]) -> str:
+    """The command line of an argv as Codex logs it: ``["bash", "-lc", "<script>"]`` is the
+    script, anything else its words joined."""
+    if len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in ("bash", "sh", "zsh") and argv[1] in ("-c", "-lc"):
+        return argv[2]
+    return " ".join(argv)
