@@ -403,6 +403,263 @@ def sessions(
     render.write(table, fmt, sys.stdout, layout)
 
 
+# --- tasks ---
+
+
+def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 instant like 2026-11-23T09:30:00Z") from None
+    if at.tzinfo is None:
+        raise click.BadParameter(f"{value!r} needs a time zone, e.g. {value}Z")
+    return at
+
+
+def _task_params(ctx: click.Context, tz: str | None, outcomes: str | None, now: datetime | None) -> Any:
+    """The connection, time zone and outcome parameters shared by ``tasks`` and ``task``."""
+    from datetime import UTC
+
+    analyze, con, tz = _report_context(ctx, tz)
+    overrides = analyze.load_outcomes(con, outcomes) if outcomes else 0
+    return analyze, con, {"tz": tz, "now": now or datetime.now(UTC)}, overrides
+
+
+def _override_note(table: Any, overrides: int, outcomes: str | None) -> str | None:
+    if not outcomes:
+        return None
+    used = sum(1 for s in table.column("outcome_source").to_pylist() if s == "override")
+    return f"{used:,} outcomes from {outcomes} ({overrides:,} rows)"
+
+
+def _outside_notes(analyze: Any, con: Any, params: dict[str, Any]) -> list[str]:
+    rows = analyze.run(con, "tasks_outside", **params).to_pylist()
+    notes = []
+    for r in rows:
+        tokens = sum(
+            r[c] for c in ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
+        )
+        cost = f"${r['cost_usd']:,.2f}" if r["cost_usd"] is not None else "unpriced"
+        notes.append(
+            f"Outside any task ({r['source']}, {r['reason'].replace('_', ' ')}): "
+            f"{r['requests']:,} requests, {tokens:,} tokens, {cost}"
+        )
+    return notes
+
+
+def _outcome_summary(table: Any) -> str:
+    by: dict[str, list[float]] = {}
+    for outcome, cost in zip(
+        table.column("outcome").to_pylist(), table.column("cost_usd").to_pylist(), strict=True
+    ):
+        n_cost = by.setdefault(outcome, [0, 0.0])
+        n_cost[0] += 1
+        n_cost[1] += cost or 0
+    parts = [
+        f"{k} {int(by[k][0]):,} (${by[k][1]:,.2f})" for k in ("completed", "abandoned", "unknown") if k in by
+    ]
+    return f"{table.num_rows:,} tasks: " + ", ".join(parts)
+
+
+TASK_OPTIONS = [
+    click.option(
+        "--outcomes",
+        type=click.Path(exists=True, dir_okay=False),
+        metavar="FILE",
+        help="CSV of outcomes that override the rules (by task_id, or session_id and at); see docs/tasks.md.",
+    ),
+    click.option(
+        "--now",
+        callback=_instant,
+        metavar="INSTANT",
+        help="Judge 'in progress' as of this ISO 8601 instant (default: now), for reproducible reports.",
+    ),
+]
+
+
+def task_options(f: Any) -> Any:
+    for opt in reversed(TASK_OPTIONS):
+        f = opt(f)
+    return f
+
+
+@cli.command()
+@report_options
+@click.option(
+    "--outcome", type=click.Choice(["completed", "abandoned", "unknown"]), help="Only this outcome."
+)
+@click.option("--user", help="Only this user.")
+@click.option("--project", help="Only this project.")
+@click.option("--model", help="Only tasks that used this model.")
+@click.option("--min-cost", type=float, metavar="USD", help="Only tasks that cost at least this much.")
+@click.option(
+    "--sort",
+    type=click.Choice(["time", "cost"]),
+    default="time",
+    show_default=True,
+    help="Order by start time or by cost (highest first).",
+)
+@task_options
+@click.pass_context
+def tasks(
+    ctx: click.Context,
+    since: date | None,
+    until: date | None,
+    tz: str | None,
+    source: str | None,
+    fmt: str,
+    outcome: str | None,
+    user: str | None,
+    project: str | None,
+    model: str | None,
+    min_cost: float | None,
+    sort: str,
+    outcomes: str | None,
+    now: datetime | None,
+) -> None:
+    """Tasks: one human request and the agent loop it set off, with cost and outcome.
+
+    The outcome (completed, abandoned, unknown) comes from a documented rule table, with
+    its reason, confidence and evidence (docs/tasks.md). Spend outside any task is shown
+    on stderr, so tasks and that bucket add up to total spend.
+
+    \b
+    Examples:
+      taskcost tasks --since 2026-11-01 --sort cost
+      taskcost tasks --outcome abandoned --format json
+      taskcost tasks --outcomes tickets.csv
+    """
+    from taskcost import render
+
+    analyze, con, params, overrides = _task_params(ctx, tz, outcomes, now)
+    table = analyze.run(
+        con,
+        "tasks",
+        **params,
+        since=since,
+        until=until,
+        task_id=None,
+        outcome=outcome,
+        user=user,
+        project=project,
+        source=source,
+        model=model,
+        min_cost=min_cost,
+        sort=sort,
+    )
+    if table.num_rows == 0 and fmt == "table":
+        raise NoData("no tasks match")
+    scope = {"tz": params["tz"], "since": since, "until": until, "source": source}
+    notes = [_outcome_summary(table)] if table.num_rows else []
+    override_note = _override_note(table, overrides, outcomes)
+    notes += [n for n in (override_note,) if n] + _outside_notes(analyze, con, scope)
+    if fmt == "table":
+        notes += _unpriced_notes(analyze, con, scope)
+        layout = render.Layout(
+            titles={
+                "task_id": "Task",
+                "started_at": "Started",
+                "project": "Project",
+                "prompt_preview": "Prompt",
+                "requests": "Requests",
+                "cost_usd": "Cost (USD)",
+                "outcome": "Outcome",
+                "outcome_reason": "Reason",
+                "outcome_confidence": "Confidence",
+            },
+            hidden=tuple(c for c in table.column_names if c not in TASK_COLUMNS),
+            totals=("requests", "cost_usd", "unpriced_requests"),
+            total_label_column="task_id",
+            notes=notes,
+            tz=params["tz"],
+            no_wrap=("task_id",),
+            truncate={"prompt_preview": 48},
+        )
+        render.write(table, fmt, sys.stdout, layout)
+        return
+    for note in notes:
+        click.echo(note, err=True)
+    render.write(table, fmt, sys.stdout)
+
+
+TASK_COLUMNS = (
+    "task_id",
+    "started_at",
+    "project",
+    "prompt_preview",
+    "requests",
+    "cost_usd",
+    "outcome",
+    "outcome_reason",
+    "outcome_confidence",
+)
+
+
+@cli.command()
+@click.argument("task_id")
+@click.option(
+    "--timezone",
+    "tz",
+    metavar="ZONE",
+    help="IANA zone for times, e.g. Europe/Paris (default: this machine's zone).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table: the task and its trajectory with a context chart; json: the task with a "
+    "`trajectory` list; csv: the trajectory.",
+)
+@task_options
+@click.pass_context
+def task(
+    ctx: click.Context, task_id: str, tz: str | None, fmt: str, outcomes: str | None, now: datetime | None
+) -> None:
+    """One task: its prompt, outcome with evidence, and request-by-request trajectory.
+
+    TASK_ID is a task id from `taskcost tasks`, or a unique prefix of one.
+
+    \b
+    Example:
+      taskcost task 3f9c2a71
+    """
+    from taskcost import render
+
+    analyze, con, params, _ = _task_params(ctx, tz, outcomes, now)
+    found = analyze.run(
+        con,
+        "tasks",
+        **params,
+        since=None,
+        until=None,
+        task_id=task_id.strip(),
+        outcome=None,
+        user=None,
+        project=None,
+        source=None,
+        model=None,
+        min_cost=None,
+        sort="time",
+    )
+    if found.num_rows == 0:
+        raise NoData(f"no task {task_id!r}: see `taskcost tasks`")
+    if found.num_rows > 1:
+        ids = ", ".join(found.column("task_id").to_pylist()[:5])
+        raise TaskcostError(f"{task_id!r} matches {found.num_rows} tasks ({ids}…): give more of the id")
+    row = found.to_pylist()[0]
+    steps = analyze.run(con, "trajectory", task_id=row["task_id"])
+    if fmt == "json":
+        render.write_object({**row, "trajectory": steps.to_pylist()}, sys.stdout)
+    elif fmt == "csv":
+        render.write(steps, "csv", sys.stdout)
+    else:
+        render.write_task(row, steps, sys.stdout, tz=params["tz"])
+
+
 # --- sql, prices, schema ---
 
 

@@ -38,6 +38,8 @@ class Layout:
     unpriced_column: str | None = "unpriced_requests"
     no_wrap: Sequence[str] = ("session_id", "model", "models")
     percent_columns: Sequence[str] = ()  # ratios shown as percentages
+    truncate: dict[str, int] = field(default_factory=dict)  # text columns cut to this many characters
+    time_format: str = "%Y-%m-%d %H:%M"
 
 
 def _json_value(v: Any) -> Any:
@@ -75,6 +77,12 @@ def write_json(table: pa.Table, out: IO[str], layout: Layout | None = None) -> N
     out.write("\n")
 
 
+def write_object(obj: dict[str, Any], out: IO[str]) -> None:
+    """One JSON object (values as in ``write_json``)."""
+    json.dump(_json_value(obj), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
 def _csv_value(v: Any) -> Any:
     if v is None:
         return ""
@@ -101,6 +109,10 @@ def _cell(name: str, v: Any, row: dict[str, Any], layout: Layout) -> str:
         return f"{text} +{unpriced:,} unpriced" if unpriced else text
     if v is None:
         return "—"
+    if name in layout.truncate and isinstance(v, str):
+        limit = layout.truncate[name]
+        v = " ".join(v.split())
+        return v if len(v) <= limit else v[: limit - 1] + "…"
     if name in layout.percent_columns:
         return f"{v:.0%}"
     if isinstance(v, bool):
@@ -112,7 +124,7 @@ def _cell(name: str, v: Any, row: dict[str, Any], layout: Layout) -> str:
     if isinstance(v, datetime):
         if layout.tz and v.tzinfo is not None:
             v = v.astimezone(ZoneInfo(layout.tz))
-        return v.strftime("%Y-%m-%d %H:%M")
+        return v.strftime(layout.time_format)
     if isinstance(v, date):
         return v.isoformat()
     if isinstance(v, list):
@@ -160,6 +172,88 @@ def write_table(table: pa.Table, out: IO[str], layout: Layout | None = None) -> 
         console.print(t)
     for note in layout.notes:
         console.print(note, highlight=False, markup=False)
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[int], marks: Sequence[bool] = (), width: int = 60) -> list[str]:
+    """``values`` as rows of block characters, one per value, ``width`` per row; a value
+    with a mark (a compaction before it) is shown as ``|`` before its block."""
+    peak = max(values, default=0) or 1
+    cells = []
+    for n, v in enumerate(values):
+        block = SPARKS[min(len(SPARKS) - 1, round(v / peak * (len(SPARKS) - 1)))]
+        cells.append(("|" if n < len(marks) and marks[n] else "") + block)
+    return ["".join(cells[i : i + width]) for i in range(0, len(cells), width)]
+
+
+def write_task(task: dict[str, Any], steps: pa.Table, out: IO[str], *, tz: str) -> None:
+    """One task for a person: what was asked, how it ended and why, what it cost, and the
+    context of every main-conversation call as a chart, then the trajectory table."""
+    from rich.console import Console
+
+    console = Console(file=out, width=None if out.isatty() else 240, highlight=False, emoji=False)
+    layout = Layout(tz=tz)
+
+    def when(v: Any) -> str:
+        return _cell("ts", v, {}, layout)
+
+    def line(label: str, text: str) -> None:
+        console.print(f"{label:<12} {text}", markup=False, soft_wrap=True)
+
+    cost = _cell("cost_usd", task["cost_usd"], task, layout)
+    line("Task", f"{task['task_id']}  ({task['source']}, session {task['session_id']})")
+    line("Project", f"{task['project'] or '—'}  branch {task['git_branch'] or '—'}  user {task['user']}")
+    line("Started", f"{when(task['started_at'])}  ended {when(task['ended_at'])}  ({tz})")
+    line("Prompt", " ".join((task["prompt_preview"] or "—").split()))
+    confidence = f", {task['outcome_confidence']} confidence" if task["outcome_confidence"] else ""
+    line("Outcome", f"{task['outcome']} — {task['outcome_reason']}{confidence} ({task['outcome_source']})")
+    line("Evidence", task["outcome_evidence"] or "—")
+    line(
+        "Spend",
+        f"{cost}  {task['requests']:,} requests ({task['subagent_requests']:,} by subagents), "
+        f"models {', '.join(task['models'] or []) or '—'}",
+    )
+    line(
+        "Tokens",
+        f"input {task['input_tokens']:,}  cache read {task['cache_read_tokens']:,}  "
+        f"cache write {task['cache_write_tokens']:,}  output {task['output_tokens']:,}",
+    )
+    ctx = {k: _cell(k, task[k], task, layout) for k in ("ctx_start", "ctx_peak", "ctx_growth")}
+    hit = "—" if task["cache_hit_ratio"] is None else f"{task['cache_hit_ratio']:.0%}"
+    line(
+        "Context",
+        f"start {ctx['ctx_start']}  peak {ctx['ctx_peak']}  growth {ctx['ctx_growth']}  "
+        f"compactions {task['compactions']}  cache hits {hit}  steps {task['steps']}  "
+        f"tool calls {task['tool_calls']}",
+    )
+    main = [r for r in steps.to_pylist() if r["agent"] is None]
+    if main:
+        console.print("\nContext per main-conversation call (| = compaction before):", markup=False)
+        for row in sparkline([r["context_tokens"] for r in main], [r["compacted_before"] for r in main]):
+            console.print("  " + row, markup=False)
+    console.print()
+    write_table(
+        steps,
+        out,
+        Layout(
+            titles={
+                "step": "Step",
+                "ts": "Time",
+                "agent": "Agent",
+                "context_tokens": "Context",
+                "output_tokens": "Output",
+                "cost_usd": "Cost (USD)",
+                "cumulative_cost_usd": "Cumulative",
+                "compacted_before": "Compacted",
+            },
+            hidden=("model", "input_tokens", "cache_read_tokens", "cache_write_tokens", "unpriced_requests"),
+            cost_columns=("cost_usd", "cumulative_cost_usd"),
+            tz=tz,
+            time_format="%Y-%m-%d %H:%M:%S",
+        ),
+    )
 
 
 WRITERS: dict[str, Callable[[pa.Table, IO[str], Layout | None], None]] = {

@@ -20,7 +20,11 @@ from taskcost.errors import NoData, TaskcostError
 from taskcost.warehouse import Warehouse
 
 VIEWS = ("requests", "events", "prices", "org_usage", "org_cost", "member_daily")
-REPORTS = ("daily", "sessions", "unpriced", "reconcile")
+#: views derived from the tables (``sql/views/<name>.sql``), in dependency order
+DERIVED = ("task_items", "task_facts")
+REPORTS = ("daily", "sessions", "unpriced", "reconcile", "tasks", "tasks_outside", "trajectory")
+OUTCOMES = ("completed", "abandoned", "unknown")
+CONFIDENCES = ("high", "medium", "low")
 _PARAM = re.compile(r"\$([a-z_]+)")
 
 
@@ -79,12 +83,94 @@ def connect(wh: Warehouse, *, sandbox: bool = False) -> duckdb.DuckDBPyConnectio
             ),
         ),
     )
+    con.register("outcome_overrides", _OVERRIDES.empty_table())
+    for view in DERIVED:
+        con.execute(report_sql(f"views/{view}"))
     if sandbox:
         con.execute("SET allowed_directories = $d", {"d": [str(wh.root) + "/"]})
         con.execute("SET enable_external_access = false")
         con.execute("SET autoload_known_extensions = false")
         con.execute("SET lock_configuration = true")
     return con
+
+
+_OVERRIDES = pa.schema(
+    [
+        ("line", pa.int64()),
+        ("task_id", pa.string()),
+        ("session_id", pa.string()),
+        ("at", pa.timestamp("us", tz="UTC")),
+        ("outcome", pa.string()),
+        ("reason", pa.string()),
+        ("confidence", pa.string()),
+    ]
+)
+
+
+def load_outcomes(con: duckdb.DuckDBPyConnection, path: str) -> int:
+    """Read a ``--outcomes`` CSV (docs/tasks.md) into ``outcome_overrides``; returns its rows.
+    A row that cannot be used is an error naming its line: an override is a person's word,
+    and a silently dropped one would be a wrong report."""
+    import csv
+
+    rows: list[dict[str, Any]] = []
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            header = {(h or "").strip().lower() for h in reader.fieldnames or ()}
+            if "outcome" not in header or not ({"task_id"} <= header or {"session_id", "at"} <= header):
+                raise TaskcostError(
+                    f"{path}: the header needs `outcome` and either `task_id` or `session_id` and `at`"
+                )
+            for row in reader:
+                rows.append(
+                    _override(path, reader.line_num, {(k or "").strip().lower(): v for k, v in row.items()})
+                )
+    except OSError as e:
+        raise TaskcostError(f"cannot read {path}: {e.strerror}") from None
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise TaskcostError(f"{path} is not a CSV file: {e}") from None
+    con.unregister("outcome_overrides")
+    con.register("outcome_overrides", pa.Table.from_pylist(rows, schema=_OVERRIDES))
+    return len(rows)
+
+
+def _override(path: str, line: int, row: dict[str, Any]) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    def cell(name: str) -> str | None:
+        v = (row.get(name) or "").strip()
+        return v or None
+
+    where = f"{path}, line {line}"
+    outcome, confidence = (cell("outcome") or "").lower(), (cell("confidence") or "high").lower()
+    if outcome not in OUTCOMES:
+        raise TaskcostError(f"{where}: outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+    if confidence not in CONFIDENCES:
+        raise TaskcostError(
+            f"{where}: confidence must be one of {', '.join(CONFIDENCES)}, not {confidence!r}"
+        )
+    task_id, session_id, at_text = cell("task_id"), cell("session_id"), cell("at")
+    at = None
+    if at_text:
+        try:
+            at = datetime.fromisoformat(at_text.replace("Z", "+00:00"))
+        except ValueError:
+            raise TaskcostError(f"{where}: `at` must be an ISO 8601 instant, not {at_text!r}") from None
+        if at.tzinfo is None:
+            raise TaskcostError(f"{where}: `at` needs a time zone (e.g. {at_text}Z)")
+        at = at.astimezone(UTC)
+    if not task_id and not (session_id and at):
+        raise TaskcostError(f"{where}: give a task_id, or a session_id and an `at` time")
+    return {
+        "line": line,
+        "task_id": task_id.lower() if task_id else None,
+        "session_id": session_id,
+        "at": at,
+        "outcome": outcome,
+        "reason": cell("reason"),
+        "confidence": confidence,
+    }
 
 
 def local_timezone() -> str:
@@ -137,4 +223,16 @@ def query(con: duckdb.DuckDBPyConnection, text: str) -> pa.Table:
         raise TaskcostError(f"SQL error: {e}") from None
 
 
-__all__ = ["REPORTS", "VIEWS", "arrow", "check_timezone", "connect", "local_timezone", "query", "run"]
+__all__ = [
+    "DERIVED",
+    "OUTCOMES",
+    "REPORTS",
+    "VIEWS",
+    "arrow",
+    "check_timezone",
+    "connect",
+    "load_outcomes",
+    "local_timezone",
+    "query",
+    "run",
+]

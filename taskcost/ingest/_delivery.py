@@ -69,6 +69,9 @@ _TESTS = {
     ("dotnet", "test"),
     ("mix", "test"),
     ("swift", "test"),
+    ("rails", "test"),
+    ("rake", "test"),
+    ("rake", "spec"),
 }
 
 
