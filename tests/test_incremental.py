@@ -193,9 +193,11 @@ def test_large_files_split_into_chunks_give_the_same_rows(
             if n % 10 == 0
             else assistant(f"msg_{n}", f"2026-11-02T10:{n:02d}:01.000Z", req=f"req_{n}", out=n)
         )
-    f = jsonl(tmp_path / "logs" / "big.jsonl", lines)
+    f = jsonl(tmp_path / "logs" / "big.jsonl", chain(lines))
     ingest(f)
     expected = query("SELECT request_key, line_no, prompt_id FROM requests ORDER BY line_no")
+    # each call is in the task of the prompt before it, also when that prompt is in another chunk
+    assert [r["prompt_id"] for r in expected] == [f"p-{n // 10}" for n in range(60) if n % 10]
 
     wh2 = tmp_path / "wh2"
     monkeypatch.setenv("TASKCOST_HOME", str(wh2))

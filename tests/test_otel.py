@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import SESSION, assistant, user
+from builders import SESSION, assistant, chain, user
 from conftest import DATA, ingest, invoke, jsonl, query, skip_counts, totals
 
 from taskcost.warehouse import Warehouse, default_root
@@ -389,14 +389,20 @@ def transcript(tmp_path: Path, *, placeholder: bool = False) -> Path:
     first = dict(inp=7, read=9000, w5=0, w1=300, out=out1, stop=stop)
     return jsonl(
         tmp_path / "claude" / "projects" / "-home-tester-src-shop-api" / f"{SESSION}.jsonl",
-        [
-            user("Fix the flaky test", T0, promptId="prompt-1"),
-            assistant("msg_A", T1, req="req_A", **first),
-            assistant(
-                "msg_A", T1, req="req_A", **first, block={"type": "tool_use", "id": "toolu_A", "name": "Bash"}
-            ),
-            assistant("msg_B", T2, req="req_B", inp=2, read=9300, w5=0, w1=150, out=out2, stop=stop),
-        ],
+        chain(
+            [
+                user("Fix the flaky test", T0, promptId="prompt-1"),
+                assistant("msg_A", T1, req="req_A", **first),
+                assistant(
+                    "msg_A",
+                    T1,
+                    req="req_A",
+                    **first,
+                    block={"type": "tool_use", "id": "toolu_A", "name": "Bash"},
+                ),
+                assistant("msg_B", T2, req="req_B", inp=2, read=9300, w5=0, w1=150, out=out2, stop=stop),
+            ]
+        ),
     )
 
 
@@ -439,6 +445,16 @@ def test_a_call_in_the_transcript_and_in_otel_counts_once(tmp_path: Path, order:
         {"request_id": "req_B", "source": "claude_code", "message_id": "msg_B"},
         {"request_id": "req_C", "source": "otel", "message_id": None},
     ]
+
+
+def test_the_transcript_and_otel_copies_of_a_prompt_are_one_task(tmp_path: Path) -> None:
+    """OTel's prompt.id is the transcript's promptId: one task, with the call only OTel saw."""
+    ingest(transcript(tmp_path), otel_log(tmp_path))
+    result = invoke("tasks", "--format", "json", "--now", "2026-11-23T00:00:00Z")
+    [task] = json.loads(result.stdout)
+    assert (task["requests"], task["output_tokens"], task["source"]) == (3, 1216, "claude_code")
+    assert (task["started_at"], task["prompt_preview"]) == (T0, "Fix the flaky test")
+    assert (task["grouping"], task["estimated_requests"]) == ("logged", 0)
 
 
 @pytest.mark.parametrize("order", ["transcript_first", "otel_first"])
