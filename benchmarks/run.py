@@ -29,6 +29,10 @@ Steps (timed one by one, in this order):
   c. taskcost daily report from the warehouse (--repeat N, median)
   d. ccusage claude daily --offline --json --timezone UTC with CLAUDE_CONFIG_DIR=CORPUS
      (--repeat N, median). --timezone UTC (and TZ=UTC) so its date buckets match.
+  f. taskcost tasks report from the warehouse (--repeat N, median); its tasks plus the
+     outside-any-task bucket are checked against the daily report's request count
+  g. ccusage claude session --offline --json (--repeat N, median): ccusage has no
+     per-task report; its per-session one is the nearest per-unit report
   e. incremental ingest after 1 % new lines: runs gen_corpus.py CORPUS --append-percent 1
      (THIS MODIFIES THE CORPUS; --skip-append to skip) then times the ingest into W, and
      checks both tools' totals again.
@@ -638,7 +642,11 @@ def main(argv=None):
         steps[key] = Step(key, label, tool, command, skipped=why)
 
     reports = {}
+    tasks_info: dict = {}
     daily_tc = ["daily", "--format", "json", "--timezone", "UTC"]
+    tasks_tc = ["tasks", "--format", "json", "--timezone", "UTC"]
+    TASKS = "taskcost --warehouse W tasks --format json --timezone UTC"
+    CC_SESSION = "CLAUDE_CONFIG_DIR=CORPUS ccusage claude session --offline --json --timezone UTC"
     ING = "taskcost --warehouse W ingest CORPUS/projects"
     DAY = "taskcost --warehouse W daily --format json --timezone UTC"
     CC = "CLAUDE_CONFIG_DIR=CORPUS ccusage claude daily --offline --json --timezone UTC"
@@ -681,10 +689,15 @@ def main(argv=None):
             n=a.repeat,
             env=env_utc,
         )
+        # f. the tasks report from the warehouse (segmentation and outcomes over all of it)
+        s_tasks = Step("f", "tasks report from warehouse", "taskcost", TASKS)
+        if run_step(s_tasks, tc_cmd(*tasks_tc), n=a.repeat, env=env_utc):
+            tasks_info.update(parse_taskcost_tasks(s_tasks.runs[-1].stdout, s_tasks.runs[-1].stderr))
     else:
         why = "taskcost not found" if taskcost is None else "cold ingest failed"
         skip("b", "re-ingest, nothing changed", "taskcost", ING, why)
         skip("c", "daily report from warehouse", "taskcost", DAY, why)
+        skip("f", "tasks report from warehouse", "taskcost", TASKS, why)
 
     # d. ccusage
     if ccusage:
@@ -709,6 +722,17 @@ def main(argv=None):
             CC,
             "skipped (--skip-ccusage)" if a.skip_ccusage else "ccusage not found",
         )
+
+    # g. ccusage's nearest per-unit report (per session; it has no per-task report)
+    if ccusage:
+        run_step(
+            Step("g", "session report from the JSONL files", "ccusage", CC_SESSION),
+            ccusage + ["claude", "session", "--offline", "--json", "--timezone", "UTC"],
+            n=a.repeat,
+            env=cc_env,
+        )
+    else:
+        skip("g", "session report from the JSONL files", "ccusage", CC_SESSION, "ccusage not run")
 
     cmp_before = compare(reports.get("taskcost"), reports.get("ccusage"), manifest)
 
@@ -774,7 +798,7 @@ def main(argv=None):
         log(f"warehouse kept in {wh}")
 
     md = render(
-        info, corpus_info, steps, reports, cmp_before, cmp_after, append_info, a, manifest is not None
+        info, corpus_info, steps, reports, cmp_before, cmp_after, append_info, a, manifest is not None, tasks_info
     )
     print(md)
     if a.json_out:
@@ -801,6 +825,7 @@ def main(argv=None):
             "tokens_after_append": cmp_after,
             "reports": {k: {kk: vv for kk, vv in v.items() if kk != "by_date"} for k, v in reports.items()},
             "append": append_info,
+            "tasks": tasks_info,
             "failures": failures,
         }
         with open(a.json_out, "w") as f:
@@ -812,7 +837,20 @@ def main(argv=None):
     return 0
 
 
-def render(info, corpus, steps, reports, cmp_before, cmp_after, append_info, a, has_gt) -> str:
+def parse_taskcost_tasks(stdout: str, stderr: str) -> dict:
+    """Tasks found, and whether tasks plus the outside bucket hold every request."""
+    import re
+
+    tasks = json.loads(stdout)
+    outside = sum(int(m.replace(",", "")) for m in re.findall(r"Outside any task .*?: ([\d,]+) requests", stderr))
+    outcomes: dict = {}
+    for t in tasks:
+        outcomes[t["outcome"]] = outcomes.get(t["outcome"], 0) + 1
+    return {"tasks": len(tasks), "requests_in_tasks": sum(t["requests"] for t in tasks), "outside": outside,
+            "outcomes": outcomes}  # fmt: skip
+
+
+def render(info, corpus, steps, reports, cmp_before, cmp_after, append_info, a, has_gt, tasks_info) -> str:
     L = []
     L.append("## Benchmark: taskcost vs ccusage (Claude Code daily report)")
     L.append("")
@@ -870,8 +908,8 @@ def render(info, corpus, steps, reports, cmp_before, cmp_after, append_info, a, 
     L.append("")
     L.append("| step | command | runs | wall s | CPU s | peak RSS MB (tree / max proc) |")
     L.append("|---|---|---|---|---|---|")
-    order = ["a1", "a2", "a", "b", "c", "d", "e", "e2", "e3"]
-    a1, a2, b, cc, d, e = (steps.get(k) for k in ("a1", "a2", "b", "c", "d", "e"))
+    order = ["a1", "a2", "a", "b", "c", "d", "f", "g", "e", "e2", "e3"]
+    a1, a2, b, cc, d, e, f, g = (steps.get(k) for k in ("a1", "a2", "b", "c", "d", "e", "f", "g"))
 
     def w(s):
         return s.wall() if s and not s.skipped and s.ok_runs() else None
@@ -912,6 +950,10 @@ def render(info, corpus, steps, reports, cmp_before, cmp_after, append_info, a, 
         f"{ratio(w(d), w(cc))} |"
     )
     L.append(f"| taskcost no-change re-ingest / cold ingest | {ratio(w(b), w(a1))} |")
+    L.append(
+        f"| ccusage session report / taskcost tasks report (per-unit reports; tasks also judge outcomes) | "
+        f"{ratio(w(g), w(f))} |"
+    )
     if e is not None and not e.skipped:
         L.append(
             f"| taskcost ingest after +{a.append_percent:g}% lines / cold ingest | {ratio(w(e), w(a1))} |"
@@ -928,6 +970,15 @@ def render(info, corpus, steps, reports, cmp_before, cmp_after, append_info, a, 
             )
     if a1 and a1.ok_runs() and d and d.ok_runs():
         L.append(f"| peak RSS taskcost cold ingest / ccusage (tree) | {ratio(a1.tree_rss(), d.tree_rss())} |")
+    if tasks_info:
+        total = reports.get("taskcost", {}).get("totals", {}).get("requests")
+        held = tasks_info["requests_in_tasks"] + tasks_info["outside"]
+        L.append("")
+        L.append(
+            f"Tasks (step f): {tasks_info['tasks']:,} tasks ({', '.join(f'{k} {v:,}' for k, v in sorted(tasks_info['outcomes'].items()))}); "
+            f"requests in tasks {tasks_info['requests_in_tasks']:,} + outside {tasks_info['outside']:,} = {held:,}"
+            + (f" of {total:,} in the daily report ({'equal' if held == total else '**differs**'})." if total else ".")
+        )
     if append_info and append_info.get("message"):
         L.append("")
         L.append(f"Step e appended: {append_info['message'].splitlines()[-1]}")

@@ -409,29 +409,38 @@ def sessions(
 def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
+    from taskcost.analyze import parse_instant
+
     try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 instant like 2026-11-23T09:30:00Z") from None
-    if at.tzinfo is None:
-        raise click.BadParameter(f"{value!r} needs a time zone, e.g. {value}Z")
-    return at
+        return parse_instant(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
 
 
 def _task_params(ctx: click.Context, tz: str | None, outcomes: str | None, now: datetime | None) -> Any:
-    """The connection, time zone and outcome parameters shared by ``tasks`` and ``task``."""
+    """The connection (task views computed once), time zone and "now" shared by ``tasks``
+    and ``task``, and the notes on the ``--outcomes`` file."""
     from datetime import UTC
 
     analyze, con, tz = _report_context(ctx, tz)
-    overrides = analyze.load_outcomes(con, outcomes) if outcomes else 0
-    return analyze, con, {"tz": tz, "now": now or datetime.now(UTC)}, overrides
+    notes = []
+    if outcomes:
+        rows = analyze.load_outcomes(con, outcomes)
+    analyze.materialize_tasks(con)
+    if outcomes:
+        unmatched = analyze.run(con, "overrides_unmatched").column("line").to_pylist()
+        notes.append(
+            f"{outcomes}: {rows:,} rows"
+            + (f"; no task matches line {', '.join(map(str, unmatched))}" if unmatched else "")
+        )
+    return analyze, con, {"tz": tz, "now": now or datetime.now(UTC)}, notes
 
 
-def _override_note(table: Any, overrides: int, outcomes: str | None) -> str | None:
+def _override_note(table: Any, outcomes: str | None) -> list[str]:
     if not outcomes:
-        return None
+        return []
     used = sum(1 for s in table.column("outcome_source").to_pylist() if s == "override")
-    return f"{used:,} outcomes from {outcomes} ({overrides:,} rows)"
+    return [f"{used:,} of these outcomes come from {outcomes}"]
 
 
 def _outside_notes(analyze: Any, con: Any, params: dict[str, Any]) -> list[str]:
@@ -526,14 +535,14 @@ def tasks(
     on stderr, so tasks and that bucket add up to total spend.
 
     \b
-    Examples:
+    Example:
       taskcost tasks --since 2026-11-01 --sort cost
       taskcost tasks --outcome abandoned --format json
       taskcost tasks --outcomes tickets.csv
     """
     from taskcost import render
 
-    analyze, con, params, overrides = _task_params(ctx, tz, outcomes, now)
+    analyze, con, params, file_notes = _task_params(ctx, tz, outcomes, now)
     table = analyze.run(
         con,
         "tasks",
@@ -553,8 +562,7 @@ def tasks(
         raise NoData("no tasks match")
     scope = {"tz": params["tz"], "since": since, "until": until, "source": source}
     notes = [_outcome_summary(table)] if table.num_rows else []
-    override_note = _override_note(table, overrides, outcomes)
-    notes += [n for n in (override_note,) if n] + _outside_notes(analyze, con, scope)
+    notes += _override_note(table, outcomes) + file_notes + _outside_notes(analyze, con, scope)
     if fmt == "table":
         notes += _unpriced_notes(analyze, con, scope)
         layout = render.Layout(
@@ -629,7 +637,9 @@ def task(
     """
     from taskcost import render
 
-    analyze, con, params, _ = _task_params(ctx, tz, outcomes, now)
+    analyze, con, params, file_notes = _task_params(ctx, tz, outcomes, now)
+    for note in file_notes:
+        click.echo(note, err=True)
     found = analyze.run(
         con,
         "tasks",

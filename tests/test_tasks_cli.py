@@ -182,7 +182,8 @@ def test_outcomes_file_overrides_by_task_id_and_by_session_and_time(sample: None
     assert "JIRA-12 won't fix" in a["outcome_evidence"] and "line 2" in a["outcome_evidence"]
     assert (b["outcome"], b["outcome_confidence"], b["outcome_source"]) == ("completed", "high", "override")
     assert sum(t["outcome_source"] == "override" for t in got.values()) == 2
-    assert f"2 outcomes from {csv} (3 rows)" in result.stderr
+    assert f"2 of these outcomes come from {csv}" in result.stderr
+    assert f"{csv}: 3 rows; no task matches line 4" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -201,6 +202,13 @@ def test_a_bad_outcomes_file_is_a_clear_error(sample: None, tmp_path: Path, text
     csv.write_text(text)
     result = invoke("tasks", "--outcomes", str(csv))
     assert result.exit_code == 1 and message in result.stderr, result.stderr
+
+
+def test_an_outcomes_file_that_is_not_text_is_a_clear_error(sample: None, tmp_path: Path) -> None:
+    csv = tmp_path / "o.csv"
+    csv.write_bytes(b"task_id,outcome\n\xff\xfe,completed\n")
+    result = invoke("tasks", "--outcomes", str(csv))
+    assert result.exit_code == 1 and "is not a CSV file" in result.stderr, result.stderr
 
 
 # --- what a shell command delivers ---
@@ -225,6 +233,17 @@ def test_a_bad_outcomes_file_is_a_clear_error(sample: None, tmp_path: Path, text
         ("pytest | tail -5", None),  # the exit status is tail's
         ("pytest; echo done", None),
         ("pytest || true", None),
+        ("pytest &", None),  # in the background: the exit status is the shell's
+        ("pytest >/dev/null 2>&1 &", None),
+        ("pytest --collect-only", None),  # runs no test
+        ("cargo test --no-run", None),
+        (".venv/bin/python -m pytest", "test"),
+        ("python3.12 -m pytest -x", "test"),
+        ("timeout 600 pytest -x", "test"),
+        ("uv run --frozen pytest", "test"),
+        ("(cd sub && pytest)", "test"),
+        ("pytest &> log.txt", "test"),
+        ("git commit -m x;", "git_commit"),
         ("git commit --dry-run", None),
         ("echo git commit", None),
         ("npm run build", None),

@@ -9,6 +9,7 @@ run with ``taskcost sql``, against the same views.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files as _resources
 from typing import Any
@@ -21,8 +22,17 @@ from taskcost.warehouse import Warehouse
 
 VIEWS = ("requests", "events", "prices", "org_usage", "org_cost", "member_daily")
 #: views derived from the tables (``sql/views/<name>.sql``), in dependency order
-DERIVED = ("task_items", "task_facts")
-REPORTS = ("daily", "sessions", "unpriced", "reconcile", "tasks", "tasks_outside", "trajectory")
+DERIVED = ("task_items", "task_facts", "override_matches")
+REPORTS = (
+    "daily",
+    "sessions",
+    "unpriced",
+    "reconcile",
+    "tasks",
+    "tasks_outside",
+    "trajectory",
+    "overrides_unmatched",
+)
 OUTCOMES = ("completed", "abandoned", "unknown")
 CONFIDENCES = ("high", "medium", "low")
 _PARAM = re.compile(r"\$([a-z_]+)")
@@ -85,7 +95,7 @@ def connect(wh: Warehouse, *, sandbox: bool = False) -> duckdb.DuckDBPyConnectio
     )
     con.register("outcome_overrides", _OVERRIDES.empty_table())
     for view in DERIVED:
-        con.execute(report_sql(f"views/{view}"))
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {report_sql(f'views/{view}')}")
     if sandbox:
         con.execute("SET allowed_directories = $d", {"d": [str(wh.root) + "/"]})
         con.execute("SET enable_external_access = false")
@@ -135,9 +145,19 @@ def load_outcomes(con: duckdb.DuckDBPyConnection, path: str) -> int:
     return len(rows)
 
 
-def _override(path: str, line: int, row: dict[str, Any]) -> dict[str, Any]:
-    from datetime import UTC, datetime
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant with its zone (``2026-11-23T09:30:00Z``), as UTC; ValueError
+    says what is wrong."""
+    try:
+        at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"must be an ISO 8601 instant like 2026-11-23T09:30:00Z, not {text!r}") from None
+    if at.tzinfo is None:
+        raise ValueError(f"needs a time zone, e.g. {text}Z")
+    return at.astimezone(UTC)
 
+
+def _override(path: str, line: int, row: dict[str, Any]) -> dict[str, Any]:
     def cell(name: str) -> str | None:
         v = (row.get(name) or "").strip()
         return v or None
@@ -151,15 +171,10 @@ def _override(path: str, line: int, row: dict[str, Any]) -> dict[str, Any]:
             f"{where}: confidence must be one of {', '.join(CONFIDENCES)}, not {confidence!r}"
         )
     task_id, session_id, at_text = cell("task_id"), cell("session_id"), cell("at")
-    at = None
-    if at_text:
-        try:
-            at = datetime.fromisoformat(at_text.replace("Z", "+00:00"))
-        except ValueError:
-            raise TaskcostError(f"{where}: `at` must be an ISO 8601 instant, not {at_text!r}") from None
-        if at.tzinfo is None:
-            raise TaskcostError(f"{where}: `at` needs a time zone (e.g. {at_text}Z)")
-        at = at.astimezone(UTC)
+    try:
+        at = parse_instant(at_text) if at_text else None
+    except ValueError as e:
+        raise TaskcostError(f"{where}: `at` {e}") from None
     if not task_id and not (session_id and at):
         raise TaskcostError(f"{where}: give a task_id, or a session_id and an `at` time")
     return {
@@ -171,6 +186,18 @@ def _override(path: str, line: int, row: dict[str, Any]) -> dict[str, Any]:
         "reason": cell("reason"),
         "confidence": confidence,
     }
+
+
+def materialize_tasks(con: duckdb.DuckDBPyConnection) -> None:
+    """Compute the derived task views once, as temporary tables, for a command that runs
+    several task reports (segmentation reads every request and event)."""
+    for view in reversed(DERIVED):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    for view in DERIVED:
+        try:
+            con.execute(f"CREATE TEMP TABLE {view} AS {report_sql(f'views/{view}')}")
+        except duckdb.InterruptException:
+            raise KeyboardInterrupt from None
 
 
 def local_timezone() -> str:
@@ -233,6 +260,8 @@ __all__ = [
     "connect",
     "load_outcomes",
     "local_timezone",
+    "materialize_tasks",
+    "parse_instant",
     "query",
     "run",
 ]

@@ -3,11 +3,14 @@ test run. Task outcomes use it as evidence (docs/tasks.md); the command text its
 never stored.
 
 Only commands whose success the exit status proves count: the last command of the last
-pipeline, and those joined to it by ``&&`` (in ``pytest; echo done``, ``pytest || true``
-or ``pytest | tail`` a zero exit says nothing about pytest). Each is read after its
-leading ``VAR=value`` assignments and wrappers (``sudo``, ``time``, ``env``, ``uv run``,
-``poetry run``, ``npx``, ``bundle exec``, ``python -m``). When one line does several
-things the strongest wins: a pull request over a push over a commit over a test run.
+pipeline, and those joined to it by ``&&`` (in ``pytest; echo done``, ``pytest || true``,
+``pytest | tail`` or ``pytest &`` a zero exit says nothing about pytest); a ``( … )``
+subshell is read inside. Each is read after its leading ``VAR=value`` assignments and
+wrappers (``sudo``, ``time``, ``timeout N``, ``env``, ``uv run``, ``poetry run``, ``npx``,
+``bundle exec``, ``python -m``, with their options and any path). A test run that runs
+no test (``--collect-only``, ``--no-run``, ``--help``) is not one. When one line does
+several things the strongest wins: a pull request over a push over a commit over a test
+run.
 """
 
 from __future__ import annotations
@@ -17,9 +20,15 @@ import re
 KINDS = ("pr_create", "git_push", "git_commit", "test")
 
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
+_NOT_A_RUN = frozenset(
+    {"--collect-only", "--co", "--no-run", "--help", "-h", "--version", "--list", "--dry-run"}
+)
+_PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
 _WRAPPERS = {
     ("sudo",),
     ("time",),
+    ("nice",),
+    ("nohup",),
     ("env",),
     ("command",),
     ("exec",),
@@ -32,8 +41,7 @@ _WRAPPERS = {
     ("pnpx",),
     ("bunx",),
     ("bundle", "exec"),
-    ("python", "-m"),
-    ("python3", "-m"),
+    ("python", "-m"),  # any python, python3, python3.12, …/bin/python
 }
 # test runners by their first words (after the wrappers above)
 _TESTS = {
@@ -98,6 +106,8 @@ def _split(text: str, *, pipes: bool = False) -> list[str]:
         elif depth == 0:
             two = text[i : i + 2]
             sep = two if two in ("&&", "||") else c if c in ";\n" else ""
+            if c == "&" and not sep and text[i - 1 : i] not in (">", "<") and text[i + 1 : i + 2] != ">":
+                sep = "&"  # runs the command before it in the background
             if pipes:
                 sep = "|" if c == "|" and two != "||" else ""
             if sep:
@@ -110,20 +120,32 @@ def _split(text: str, *, pipes: bool = False) -> list[str]:
 
 
 def _words(simple: str) -> list[str]:
-    words = simple.strip().lstrip("(").split()
-    while words and _ASSIGNMENT.match(words[0]):
-        words = words[1:]
+    words = simple.split()
     changed = True
     while changed and words:
         changed = False
+        while words and _ASSIGNMENT.match(words[0]):
+            words, changed = words[1:], True
+        head = words[0].rsplit("/", 1)[-1] if words else ""
+        if _PYTHON.match(head):
+            head = "python"
+        if head == "timeout" and len(words) > 1:  # timeout [options] DURATION command
+            rest = words[1:]
+            while rest and rest[0].startswith("-"):
+                rest = rest[1:]
+            words, changed = rest[1:], True
+            continue
         for w in _WRAPPERS:
-            if tuple(words[: len(w)]) == w:
+            if (head, *words[1 : len(w)]) == w:
                 words, changed = words[len(w) :], True
+                while words and words[0].startswith("-") and head != "python":
+                    words = words[1:]  # the wrapper's options: uv run --frozen pytest
+                break
     return words
 
 
 def _kind(words: list[str]) -> str | None:
-    if not words:
+    if not words or _NOT_A_RUN.intersection(words):
         return None
     head = words[0].rsplit("/", 1)[-1] if words[0] != "./gradlew" else words[0]
     if head == "git":
@@ -146,12 +168,20 @@ def _kind(words: list[str]) -> str | None:
 def delivery_kind(command: str) -> str | None:
     """``pr_create``, ``git_push``, ``git_commit``, ``test`` or None for ``command``."""
     parts = _split(command.strip())  # pipeline, separator, pipeline, …
+    if parts[-1].strip() == "" and len(parts) > 2 and parts[-2] != "&":
+        parts = parts[:-2]  # a trailing ; or newline
     proven = [parts[-1]]
     for n in range(len(parts) - 2, 0, -2):
         if parts[n] != "&&":
             break
         proven.append(parts[n - 1])
-    found = {k for pipeline in proven if (k := _kind(_words(_split(pipeline, pipes=True)[-1])))}
+    found = set()
+    for pipeline in proven:
+        last = _split(pipeline, pipes=True)[-1].strip()
+        subshell = last.startswith("(") and last.endswith(")")  # exits as its last command
+        k = delivery_kind(last[1:-1]) if subshell else _kind(_words(last))
+        if k:
+            found.add(k)
     return next((k for k in KINDS if k in found), None)
 
 

@@ -58,10 +58,20 @@ Not billed
     ``<synthetic>`` assistant lines (API errors, "Not logged in", usage-limit notices) are
     written locally with zero usage: they become ``api_error`` events, never requests.
 
+Tasks
+    Every line belongs to the task of its parent line (``parentUuid``; a compaction
+    boundary continues from ``logicalParentUuid``), and a human prompt or typed command
+    opens a new one: ``prompt_id`` on requests and events is that prompt's ``promptId``,
+    or its uuid when it has none (docs/tasks.md). A line whose parent is in an earlier
+    chunk of a split file takes the task open at the end of that chunk. Subagent lines
+    keep a ``promptId`` they log, else none (``analyze`` links them). Shell tool calls
+    record what they deliver (``detail``: commit, push, pull request, test run; see
+    ``_delivery``); a Task/Agent tool result records the subagent it ran
+    (``detail = agent:<id>``).
+
 Known gaps
     The compaction call itself is not written to the trunk transcript (its cost is only
-    visible in OpenTelemetry or the Admin API). ``prompt_id`` of a request is the
-    ``promptId`` of the nearest user line before it in the same file.
+    visible in OpenTelemetry or the Admin API).
 """
 
 from __future__ import annotations
@@ -116,7 +126,6 @@ KNOWN_TYPES = frozenset(
 PREVIEW_CHARS = 200
 _CARRIED = "\0carried"  # task_of: the line's task is the one carried into the chunk
 SHELL_TOOLS = frozenset({"Bash", "PowerShell"})
-AGENT_TOOLS = frozenset({"Task", "Agent"})
 INTERRUPT_MARKERS = (
     "[Request interrupted by user for tool use]",
     "[Request interrupted by user]",
@@ -226,6 +235,7 @@ class TextBlock(Struct, gc=False):
 
 class ShellInput(Struct, gc=False):
     command: str | None = None
+    run_in_background: bool | None = None
 
 
 class AgentResult(Struct, gc=False):
@@ -257,10 +267,12 @@ def _delivery(b: Block) -> str | None:
     if not bytes(b.input).startswith(b"{"):
         return None
     try:
-        command = _shell_input.decode(b.input).command
+        shell = _shell_input.decode(b.input)
     except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
         return None
-    return delivery_kind(command) if command else None
+    if not shell.command or shell.run_in_background:  # a background run returns at once
+        return None
+    return delivery_kind(shell.command)
 
 
 def _spawned_agent(raw: Raw) -> str | None:
@@ -290,7 +302,7 @@ class _ChunkParser:
         self.key: str | None = None  # task key of the line being parsed
         self.carry = False  # ... it descends from a line before this chunk
         self.end_state: dict[str, Any] = {}
-        self.agent_calls: set[str] = set()  # tool-use ids of Task/Agent calls seen
+        self.mid_file = chunk.start > 0
         self.fallback_session = os.path.splitext(os.path.basename(chunk.path))[0]
         self.requests = rows.requests
         self.events = rows.events
@@ -379,7 +391,8 @@ class _ChunkParser:
                     self.skips.add("unknown_line_type", i, f"type {t!r}")
                 if ln.uuid is not None:
                     self.task_of[ln.uuid] = _CARRIED if self.carry else self.key
-                    self.end_state = {} if self.carry else {"prompt_id": self.key}
+                    if not ln.isSidechain:
+                        self.end_state = {} if self.carry else {"prompt_id": self.key}
         return ChunkResult(
             chunk_id=self.chunk.chunk_id,
             lines=rng.lines,
@@ -391,9 +404,11 @@ class _ChunkParser:
     def locate(self, ln: Line) -> None:
         """The task of a line is its parent's (a compaction boundary's: the line before the
         compaction), found by following parentUuid, not file order; a human prompt or
-        command then opens its own (``start_task``). A parent before this chunk leaves the
-        key to the chunk's carried state (``carry``). A logged ``promptId`` fills a key the
-        chain cannot give."""
+        command then opens its own (``start_task``). A parent not in this chunk: in a piece
+        that starts mid-file (a split file, an appended read) the key is the one carried
+        into the chunk (``carry``: the task open at the end of the previous piece); at the
+        start of a file the parent was never logged and the key is left to ``analyze``.
+        A logged ``promptId`` fills a key the chain cannot give."""
         parent = ln.parentUuid or ln.logicalParentUuid
         if parent is None:
             key, carry = None, False
@@ -403,7 +418,7 @@ class _ChunkParser:
             if carry:
                 key = None
         else:
-            key, carry = None, True
+            key, carry = None, self.mid_file
         if key is None and ln.promptId is not None:
             key, carry = ln.promptId, False
         self.key, self.carry = key, carry
@@ -493,8 +508,6 @@ class _ChunkParser:
         if isinstance(msg.content, list):
             for n, b in enumerate(msg.content):
                 if b.type == "tool_use":
-                    if b.name in AGENT_TOOLS and b.id:
-                        self.agent_calls.add(b.id)
                     self.event(
                         ln,
                         i,
@@ -519,13 +532,14 @@ class _ChunkParser:
             return
         content = msg.content
         texts: list[str] = []
-        images = 0
+        images = results = 0
         if isinstance(content, str):
             texts.append(content)
         elif content:
             for n, b in enumerate(content):
                 if b.type == "tool_result":
                     self.tool_result(ln, i, n, b)
+                    results += 1
                 elif b.type == "text":
                     text = _raw_text(b.text)
                     if text:
@@ -533,7 +547,7 @@ class _ChunkParser:
                 elif b.type in ("image", "document"):
                     images += 1
         if texts or images:
-            self.user_text(ln, i, "\n".join(texts), images)
+            self.user_text(ln, i, "\n".join(texts), images, steering=results > 0)
 
     def tool_result(self, ln: Line, i: int, n: int, b: Block) -> None:
         kind = "tool_result"
@@ -546,10 +560,12 @@ class _ChunkParser:
             b.tool_use_id or (ln.uuid and f"{ln.uuid}#{n}"),
             tool_use_id=b.tool_use_id,
             is_error=bool(b.is_error),
-            detail=_spawned_agent(ln.toolUseResult) if b.tool_use_id in self.agent_calls else None,
+            detail=_spawned_agent(ln.toolUseResult),
         )
 
-    def user_text(self, ln: Line, i: int, text: str, images: int) -> None:
+    def user_text(self, ln: Line, i: int, text: str, images: int, *, steering: bool = False) -> None:
+        """Classify typed-looking user text; ``steering``: it came with tool results (a
+        message delivered into the running loop), so it cannot open a task."""
         key = ln.uuid
         stripped = text.strip()
         if ln.isCompactSummary:
@@ -586,8 +602,8 @@ class _ChunkParser:
         if ln.origin is not None and ln.origin.kind not in (None, "human"):
             self.event(ln, i, "meta_user", key, detail=f"origin:{ln.origin.kind}")
             return
-        kind = "agent_prompt" if ln.isSidechain else "human_prompt"
-        if not ln.isSidechain:
+        kind = "agent_prompt" if ln.isSidechain else "queued_prompt" if steering else "human_prompt"
+        if kind == "human_prompt":
             self.start_task(ln)
         preview = stripped[:PREVIEW_CHARS] if stripped else "[image]" * min(images, 1)
         self.event(ln, i, kind, key, preview=preview)

@@ -66,7 +66,9 @@ Dedupe
 
 Prompts (tasks)
     ``prompt_id`` is the turn id (``task_started`` / ``turn_context``); rollouts older than
-    turn ids get ``<thread>@<time of the user message>``.
+    turn ids get ``<thread>@<time of the user message>``. ``exec_command_end`` records
+    what the command delivers (``detail``: commit, push, pull request, test run; see
+    ``_delivery``) next to its exit code.
 
 Legacy rollouts
     Mid-2025 files (a bare ``{id, timestamp, instructions}`` header line, ``record_type``

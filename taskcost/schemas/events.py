@@ -11,7 +11,7 @@ a slash command): logs hold prompts and code, the warehouse holds counts.
 |---|---|
 | `human_prompt` | a prompt typed by a person (main conversation) |
 | `command` | a slash command the user ran (`detail` = command name) |
-| `queued_prompt` | a prompt typed while the agent was working; it steers the running task |
+| `queued_prompt` | a prompt typed while the agent was working (Claude Code: a queued command, or typed text delivered with tool results); it steers the running task |
 | `agent_prompt` | the dispatch prompt that starts a subagent (sidechain) conversation |
 | `meta_user` | injected user content, not typed: `detail` = `is_meta`, `local_command_output`, `task_notification` (also when queued), `compact_summary`, `hook`, `system_reminder`, `origin:<kind>` or `queued:<mode>` |
 | `tool_call` | the model called a tool (`tool_name`, `tool_use_id`, `message_id`; shell tools: `detail` = what the command delivers, `git_commit`, `git_push`, `pr_create` or `test`, see `taskcost.ingest._delivery`) |

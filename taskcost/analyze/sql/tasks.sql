@@ -1,6 +1,6 @@
 -- report: tasks
 -- grain: one row per task (docs/tasks.md): a human request and the agent loop it set off
--- reads: task_facts (views/task_facts.sql over views/task_items.sql), outcome_overrides
+-- reads: task_facts (views/task_facts.sql over views/task_items.sql), override_matches
 -- params: $now TIMESTAMPTZ (a task active less than 30 minutes before it may be in progress),
 --         $tz VARCHAR, $since DATE (nullable), $until DATE (nullable) (local dates of started_at),
 --         $task_id VARCHAR (nullable; a task id or a unique prefix of one),
@@ -10,16 +10,14 @@
 -- The outcome is the first rule of docs/tasks.md section 2 that matches; the rule numbers
 -- are in the comments below.
 WITH overridden AS (
-    SELECT
-        f.*,
-        (
-            SELECT arg_max(struct_pack(o.line, o.outcome, o.reason, o.confidence), o.line)
-            FROM outcome_overrides AS o
-            WHERE o.task_id = f.task_id
-               OR (o.task_id IS NULL AND o.session_id = f.session_id AND o.at >= f.started_at
-                   AND (f.next_started_at IS NULL OR o.at < f.next_started_at))
-        ) AS override
+    SELECT f.*, o.override
     FROM task_facts AS f
+    LEFT JOIN (  -- the last row of the file that names the task wins
+        SELECT task_id, arg_max(struct_pack(line, outcome, reason, confidence), line) AS override
+        FROM override_matches
+        WHERE task_id IS NOT NULL
+        GROUP BY task_id
+    ) AS o USING (task_id)
 ),
 facts AS (
     SELECT
@@ -34,7 +32,8 @@ judged AS (
     SELECT
         *,
         CASE
-            WHEN override IS NOT NULL THEN [override.outcome, 'override', coalesce(override.confidence, 'high')]  -- 0
+            WHEN override IS NOT NULL THEN  -- 0
+                [override.outcome, 'override', CASE WHEN override.outcome <> 'unknown' THEN override.confidence END]
             WHEN reverted THEN ['abandoned', 'reverted_next', 'medium']  -- 1
             WHEN has_delivery AND ending IN ('interrupt', 'rejection', 'api_error', 'mid_loop')
                 THEN ['unknown', 'conflicting', NULL]  -- 2

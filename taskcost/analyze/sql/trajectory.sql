@@ -7,12 +7,13 @@
 WITH task AS (
     SELECT *
     FROM task_items
-    WHERE task_key IS NOT NULL AND substr(sha256(family || ':' || task_key), 1, 16) = $task_id
+    WHERE task_id = $task_id
 ),
 steps AS (
     SELECT
         ts,
         agent_id,
+        is_sidechain,
         model,
         context_tokens,
         input_tokens,
@@ -29,6 +30,7 @@ SELECT
     CAST(row_number() OVER (ORDER BY s.ts, s.item_key) AS BIGINT) AS step,
     s.ts,
     s.agent_id AS agent,
+    s.is_sidechain AS subagent,
     s.model,
     s.context_tokens,
     s.input_tokens,

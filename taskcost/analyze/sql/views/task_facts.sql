@@ -1,10 +1,9 @@
--- view: task_facts
+-- view: task_facts (a view for `taskcost sql`; a temporary table inside the task commands)
 -- grain: one row per task: its totals, context figures and the evidence its outcome is judged on
 -- reads: task_items
 -- The outcome itself is decided in tasks.sql (it needs the report's time and overrides);
 -- this view gathers the signals of docs/tasks.md section 2. Ending signals come from the
 -- main conversation only; deliveries and spend from subagents too.
-CREATE OR REPLACE TEMP VIEW task_facts AS
 WITH items AS (
     SELECT * FROM task_items WHERE task_key IS NOT NULL
 ),
@@ -58,6 +57,7 @@ tasks AS (
     SELECT
         family,
         task_key,
+        any_value(task_id) AS task_id,
         min(source) AS source,
         arg_min(session_id, ts) FILTER (WHERE NOT is_sidechain) AS main_session,
         arg_min(session_id, ts) AS any_session,
@@ -107,7 +107,7 @@ tasks AS (
 ),
 sessions AS (  -- Codex rollouts that log turn events (so a missing task_complete means something)
     SELECT DISTINCT session_id
-    FROM task_items
+    FROM items
     WHERE source = 'codex' AND kind IN ('turn_start', 'turn_end')
 ),
 judged AS (
@@ -144,9 +144,8 @@ ended AS (
     FROM judged
 )
 SELECT
-    substr(sha256(family || ':' || task_key), 1, 16) AS task_id,
     *,
     lead(started_at) OVER (PARTITION BY family, session_id ORDER BY started_at, task_key) AS next_started_at,
     lead(prompt_preview) OVER (PARTITION BY family, session_id ORDER BY started_at, task_key) AS next_prompt
 FROM ended
-WHERE NOT (coalesce(only_command, FALSE) AND requests = 0 AND api_errors = 0);  -- local commands cost nothing
+WHERE NOT (coalesce(only_command, FALSE) AND requests = 0 AND api_errors = 0)  -- local commands cost nothing

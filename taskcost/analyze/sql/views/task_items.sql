@@ -1,4 +1,4 @@
--- view: task_items
+-- view: task_items (a view for `taskcost sql`; a temporary table inside the task commands)
 -- grain: one row per request and per event, with the task it belongs to
 -- reads: requests, events
 -- The segmentation of docs/tasks.md section 1. `item` is 'request' or 'event'; `family`
@@ -11,7 +11,6 @@
 --   prompt_id    subagent row whose prompt id is a main-conversation task's (exact)
 --   agent_id     subagent named by the Task/Agent tool result that ran it (exact)
 --   time_window  subagent placed in the task of its session open at its first event (estimated)
-CREATE OR REPLACE TEMP VIEW task_items AS
 WITH items AS (
     SELECT
         'request' AS item,
@@ -52,13 +51,19 @@ starts AS (
 ),
 -- each subagent: the main task its prompt id names, the task whose Task/Agent result names it,
 -- and the task of its session open when it started
+opened AS (  -- every row, and whether its own key is a task a prompt opened
+    SELECT k.*, s.task_key IS NOT NULL AS key_opened
+    FROM keyed AS k
+    LEFT JOIN (SELECT DISTINCT family, task_key FROM starts) AS s
+        ON s.family = k.family AND s.task_key = k.own_key
+),
 agents AS (
     SELECT
-        k.family, k.session_id, k.agent_id,
-        min(k.ts) AS first_ts,
-        any_value(k.own_key) FILTER (WHERE k.own_key IN (SELECT task_key FROM starts)) AS logged_key
-    FROM keyed AS k
-    WHERE k.is_sidechain AND k.agent_id IS NOT NULL AND k.family <> 'api'
+        family, session_id, agent_id,
+        min(ts) AS first_ts,
+        any_value(own_key) FILTER (WHERE key_opened) AS logged_key
+    FROM opened
+    WHERE is_sidechain AND agent_id IS NOT NULL AND family <> 'api'
     GROUP BY ALL
 ),
 named AS (
@@ -83,7 +88,7 @@ placed AS (
         t.link AS agent_link,
         t.task_key AS agent_key,
         coalesce(t.first_ts, k.ts) AS anchor_ts
-    FROM keyed AS k
+    FROM opened AS k
     LEFT JOIN agent_tasks AS t
         ON k.is_sidechain AND t.family = k.family AND t.session_id = k.session_id AND t.agent_id = k.agent_id
 ),
@@ -92,25 +97,28 @@ timed AS (  -- the task of the session open at the row's time (a subagent: at it
     FROM placed AS p
     ASOF LEFT JOIN starts AS s
         ON s.family = p.family AND s.session_id = p.session_id AND p.anchor_ts >= s.started_at
+),
+resolved AS (
+    SELECT
+        * EXCLUDE (own_key, key_opened, agent_link, agent_key, anchor_ts, open_key),
+        CASE
+            WHEN family = 'api' THEN own_key
+            WHEN NOT is_sidechain THEN coalesce(own_key, open_key)
+            ELSE coalesce(agent_key, CASE WHEN key_opened THEN own_key END, open_key)
+        END AS task_key,
+        CASE
+            WHEN family = 'api' THEN CASE WHEN prompt_id IS NULL THEN 'session' ELSE 'logged' END
+            WHEN NOT is_sidechain THEN CASE WHEN own_key IS NOT NULL THEN 'logged' WHEN open_key IS NOT NULL THEN 'time' END
+            WHEN agent_link IS NOT NULL THEN agent_link
+            WHEN key_opened THEN 'prompt_id'
+            WHEN open_key IS NOT NULL THEN 'time_window'
+        END AS link
+    FROM timed
 )
 SELECT
-    * EXCLUDE (own_key, agent_link, agent_key, anchor_ts, open_key),
-    CASE
-        WHEN family = 'api' THEN own_key
-        WHEN NOT is_sidechain THEN coalesce(own_key, open_key)
-        ELSE coalesce(agent_key, CASE WHEN own_key IN (SELECT task_key FROM starts) THEN own_key END, open_key)
-    END AS task_key,
-    CASE
-        WHEN family = 'api' THEN CASE WHEN prompt_id IS NULL THEN 'session' ELSE 'logged' END
-        WHEN NOT is_sidechain THEN CASE WHEN own_key IS NOT NULL THEN 'logged' WHEN open_key IS NOT NULL THEN 'time' END
-        WHEN agent_link IS NOT NULL THEN agent_link
-        WHEN own_key IN (SELECT task_key FROM starts) THEN 'prompt_id'
-        WHEN open_key IS NOT NULL THEN 'time_window'
-    END AS link,
-    CASE
-        WHEN family = 'api' OR coalesce(own_key, open_key, agent_key) IS NOT NULL AND NOT is_sidechain THEN NULL
-        WHEN NOT is_sidechain THEN 'before_first_prompt'
-        WHEN coalesce(agent_key, open_key) IS NULL AND own_key NOT IN (SELECT task_key FROM starts) THEN 'unlinked_subagent'
-        WHEN coalesce(agent_key, open_key) IS NULL AND own_key IS NULL THEN 'unlinked_subagent'
+    *,
+    substr(sha256(family || ':' || task_key), 1, 16) AS task_id,
+    CASE WHEN task_key IS NULL THEN
+        CASE WHEN is_sidechain THEN 'unlinked_subagent' ELSE 'before_first_prompt' END
     END AS outside_reason
-FROM timed;
+FROM resolved
