@@ -113,7 +113,7 @@ def cli(ctx: click.Context, warehouse: str | None, prices_file: str | None) -> N
     Quick start:
       taskcost ingest            # read ~/.claude/projects into the warehouse
       taskcost daily             # cost per day and model
-      taskcost sessions          # cost per session
+      taskcost tasks             # cost and outcome of every human request
     """
     ctx.ensure_object(dict)
     ctx.obj["warehouse"] = warehouse
@@ -459,17 +459,18 @@ def _outside_notes(analyze: Any, con: Any, params: dict[str, Any]) -> list[str]:
 
 
 def _outcome_summary(table: Any) -> str:
-    by: dict[str, list[float]] = {}
-    for outcome, cost in zip(
-        table.column("outcome").to_pylist(), table.column("cost_usd").to_pylist(), strict=True
-    ):
-        n_cost = by.setdefault(outcome, [0, 0.0])
-        n_cost[0] += 1
-        n_cost[1] += cost or 0
-    parts = [
-        f"{k} {int(by[k][0]):,} (${by[k][1]:,.2f})" for k in ("completed", "abandoned", "unknown") if k in by
-    ]
-    return f"{table.num_rows:,} tasks: " + ", ".join(parts)
+    """``N tasks: completed … ($…), …``: spend per outcome; unpriced calls are counted,
+    never priced at $0."""
+    rows = table.select(["outcome", "cost_usd", "unpriced_requests"]).to_pylist()
+    parts = []
+    for outcome in ("completed", "abandoned", "unknown"):
+        mine = [r for r in rows if r["outcome"] == outcome]
+        if mine:
+            cost = sum(r["cost_usd"] or 0 for r in mine)
+            unpriced = sum(r["unpriced_requests"] for r in mine)
+            extra = f" +{unpriced:,} unpriced requests" if unpriced else ""
+            parts.append(f"{outcome} {len(mine):,} (${cost:,.2f}{extra})")
+    return f"{len(rows):,} tasks: " + ", ".join(parts)
 
 
 TASK_OPTIONS = [
