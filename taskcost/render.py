@@ -71,7 +71,38 @@ def _iso_utc(v: datetime) -> str:
 
 
 def write_json(table: pa.Table, out: IO[str], layout: Layout | None = None) -> None:
-    write_object([{k: _json_value(v) for k, v in row.items()} for row in table.to_pylist()], out)
+    """Rows as an indented JSON array, formatted column by column by polars (a report can
+    have 100,000 tasks: Python per value would take seconds)."""
+    import msgspec
+    import polars as pl
+
+    df = pl.from_arrow(table) if table.num_columns else pl.DataFrame()
+    assert isinstance(df, pl.DataFrame)
+    exprs = []
+    for name, dtype in df.schema.items():
+        col = pl.col(name)
+        if isinstance(dtype, pl.Datetime):
+            if dtype.time_zone is not None:
+                col = col.dt.convert_time_zone("UTC")
+            exprs.append(col.dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"))
+        elif dtype == pl.Date:
+            exprs.append(col.dt.strftime("%Y-%m-%d"))
+        elif dtype == pl.Time:
+            exprs.append(col.map_elements(lambda v: v.isoformat(), return_dtype=pl.String))
+        elif dtype.is_float():
+            # 12 significant digits: drops float summation noise (0.1826906999999998)
+            exprs.append(pl.when(col.is_finite()).then(col.round_sig_figs(12)))
+        elif isinstance(dtype, pl.Decimal):
+            exprs.append(col.cast(pl.Int64) if dtype.scale == 0 else col.cast(pl.Float64))
+        elif dtype == pl.Binary:
+            exprs.append(col.bin.encode("hex"))
+    rows = (
+        df.with_columns(exprs).write_json()
+        if df.width
+        else "[" + ",".join("{}" for _ in range(table.num_rows)) + "]"
+    )
+    out.write(msgspec.json.format(rows.encode(), indent=2).decode())
+    out.write("\n")
 
 
 def write_object(obj: Any, out: IO[str]) -> None:

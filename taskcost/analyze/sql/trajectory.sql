@@ -1,13 +1,14 @@
 -- report: trajectory
 -- grain: one row per request of one task, in time order (main conversation and subagents)
--- reads: task_items (views/task_items.sql)
+-- reads: task_items, task_facts (views/)
 -- params: $task_id VARCHAR (a full task id, from the tasks report)
 -- context_tokens = input + cache read + cache writes of the call; compacted_before: a
 -- compaction of the main conversation happened since the task's previous request.
 WITH task AS (
-    SELECT *
-    FROM task_items
-    WHERE task_id = $task_id
+    SELECT i.*
+    FROM task_items AS i
+    JOIN task_facts AS f USING (family, task_key)
+    WHERE f.task_id = $task_id
 ),
 steps AS (
     SELECT

@@ -4,25 +4,25 @@
 -- The outcome itself is decided in tasks.sql (it needs the report's time and overrides);
 -- this view gathers the signals of docs/tasks.md section 2. Ending signals come from the
 -- main conversation only; deliveries and spend from subagents too.
-WITH items AS (
-    SELECT * FROM task_items WHERE task_key IS NOT NULL
+WITH tool_messages AS (  -- responses that asked for a tool
+    SELECT DISTINCT session_id, message_id FROM task_items WHERE kind = 'tool_call'
+),
+stops AS (  -- why a response stopped, when it was a turn end
+    SELECT session_id, message_id, any_value(stop_reason) AS stop_reason
+    FROM task_items
+    WHERE kind = 'turn_end' AND message_id IS NOT NULL
+    GROUP BY ALL
 ),
 -- a main-conversation call: did it ask for tools, and why did it stop
 calls AS (
     SELECT
         r.family, r.task_key, r.ts, r.message_id, r.source, r.usage_quality, r.context_tokens,
-        EXISTS (
-            SELECT 1 FROM items AS e
-            WHERE e.item = 'event' AND e.kind = 'tool_call' AND e.message_id = r.message_id
-              AND e.session_id = r.session_id
-        ) AS asked_tools,
-        (
-            SELECT any_value(e.stop_reason) FROM items AS e
-            WHERE e.item = 'event' AND e.kind = 'turn_end' AND e.message_id = r.message_id
-              AND e.session_id = r.session_id
-        ) AS stop_reason
-    FROM items AS r
-    WHERE r.item = 'request' AND NOT r.is_sidechain
+        t.message_id IS NOT NULL AS asked_tools,
+        s.stop_reason
+    FROM task_items AS r
+    LEFT JOIN tool_messages AS t ON t.session_id = r.session_id AND t.message_id = r.message_id
+    LEFT JOIN stops AS s ON s.session_id = r.session_id AND s.message_id = r.message_id
+    WHERE r.item = 'request' AND NOT r.is_sidechain AND r.task_key IS NOT NULL
 ),
 steps AS (
     SELECT
@@ -40,24 +40,24 @@ steps AS (
     )
     GROUP BY ALL
 ),
+ok_results AS (  -- tool results that are not errors
+    SELECT DISTINCT session_id, tool_use_id
+    FROM task_items
+    WHERE kind = 'tool_result' AND NOT is_error AND tool_use_id IS NOT NULL
+),
 delivered AS (  -- shell commands that delivered and succeeded
     SELECT c.family, c.task_key, list(DISTINCT c.detail ORDER BY c.detail) AS deliveries
-    FROM items AS c
-    WHERE c.item = 'event' AND c.detail IN ('git_commit', 'git_push', 'pr_create', 'test') AND (
-        (c.kind = 'command_end' AND c.exit_code = 0)
-        OR (c.kind = 'tool_call' AND EXISTS (
-            SELECT 1 FROM items AS r
-            WHERE r.item = 'event' AND r.kind = 'tool_result' AND r.tool_use_id = c.tool_use_id
-              AND r.session_id = c.session_id AND NOT r.is_error
-        ))
-    )
+    FROM task_items AS c
+    LEFT JOIN ok_results AS r ON r.session_id = c.session_id AND r.tool_use_id = c.tool_use_id
+    WHERE c.task_key IS NOT NULL AND c.detail IN ('git_commit', 'git_push', 'pr_create', 'test')
+      AND ((c.kind = 'command_end' AND c.exit_code = 0) OR (c.kind = 'tool_call' AND r.tool_use_id IS NOT NULL))
     GROUP BY ALL
 ),
 tasks AS (
     SELECT
         family,
         task_key,
-        any_value(task_id) AS task_id,
+        substr(sha256(family || ':' || task_key), 1, 16) AS task_id,
         min(source) AS source,
         arg_min(session_id, ts) FILTER (WHERE NOT is_sidechain) AS main_session,
         arg_min(session_id, ts) AS any_session,
@@ -102,12 +102,13 @@ tasks AS (
         count(*) FILTER (WHERE kind = 'api_error' AND NOT is_sidechain) AS api_errors,
         max(ts) FILTER (WHERE kind = 'turn_end' AND stop_reason = 'task_complete' AND NOT is_sidechain)
             AS complete_at
-    FROM items
+    FROM task_items
+    WHERE task_key IS NOT NULL
     GROUP BY family, task_key
 ),
 sessions AS (  -- Codex rollouts that log turn events (so a missing task_complete means something)
     SELECT DISTINCT session_id
-    FROM items
+    FROM task_items
     WHERE source = 'codex' AND kind IN ('turn_start', 'turn_end')
 ),
 judged AS (
