@@ -4,6 +4,13 @@ Every report is one file ``sql/<name>.sql`` with a header (report, grain, reads,
 and bound parameters only. SQL reads view names (``requests``, ``events``, ``prices``,
 ``files``), never file paths, so a report can be pasted into the ``duckdb`` shell, or
 run with ``taskcost sql``, against the same views.
+
+Tasks (docs/tasks.md) are derived, never stored: ``sql/views/task_items.sql`` places every
+request and event in a task, ``task_facts.sql`` gathers each task's figures and outcome
+evidence, ``override_matches.sql`` ties ``--outcomes`` rows to tasks. They are views on
+every connection (so ``taskcost sql`` can read them) and are computed once into temporary
+tables by ``materialize_tasks`` for the commands that run several task reports. A better
+rule therefore applies to the whole history at once, with no re-ingest.
 """
 
 from __future__ import annotations
