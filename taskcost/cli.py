@@ -436,6 +436,14 @@ def _task_params(ctx: click.Context, tz: str | None, outcomes: str | None, now: 
     return analyze, con, {"tz": tz, "now": now or datetime.now(UTC)}, notes
 
 
+def _tasks_report(analyze: Any, con: Any, params: dict[str, Any], **filters: Any) -> Any:
+    """The tasks report with ``filters`` set and every other filter off (time order)."""
+    off = dict.fromkeys(
+        ("since", "until", "task_id", "outcome", "user", "project", "source", "model", "min_cost")
+    )
+    return analyze.run(con, "tasks", **params, **{**off, "sort": "time", **filters})
+
+
 def _override_note(table: Any, outcomes: str | None) -> list[str]:
     if not outcomes:
         return []
@@ -461,16 +469,18 @@ def _outside_notes(analyze: Any, con: Any, params: dict[str, Any]) -> list[str]:
 def _outcome_summary(table: Any) -> str:
     """``N tasks: completed … ($…), …``: spend per outcome; unpriced calls are counted,
     never priced at $0."""
-    rows = table.select(["outcome", "cost_usd", "unpriced_requests"]).to_pylist()
+    sums = table.group_by("outcome").aggregate(
+        [("outcome", "count"), ("cost_usd", "sum"), ("unpriced_requests", "sum")]
+    )
+    by = {r["outcome"]: r for r in sums.to_pylist()}
     parts = []
     for outcome in ("completed", "abandoned", "unknown"):
-        mine = [r for r in rows if r["outcome"] == outcome]
-        if mine:
-            cost = sum(r["cost_usd"] or 0 for r in mine)
-            unpriced = sum(r["unpriced_requests"] for r in mine)
+        if outcome in by:
+            r = by[outcome]
+            unpriced = r["unpriced_requests_sum"]
             extra = f" +{unpriced:,} unpriced requests" if unpriced else ""
-            parts.append(f"{outcome} {len(mine):,} (${cost:,.2f}{extra})")
-    return f"{len(rows):,} tasks: " + ", ".join(parts)
+            parts.append(f"{outcome} {r['outcome_count']:,} (${r['cost_usd_sum'] or 0:,.2f}{extra})")
+    return f"{table.num_rows:,} tasks: " + ", ".join(parts)
 
 
 TASK_OPTIONS = [
@@ -544,13 +554,12 @@ def tasks(
     from taskcost import render
 
     analyze, con, params, file_notes = _task_params(ctx, tz, outcomes, now)
-    table = analyze.run(
+    table = _tasks_report(
+        analyze,
         con,
-        "tasks",
-        **params,
+        params,
         since=since,
         until=until,
-        task_id=None,
         outcome=outcome,
         user=user,
         project=project,
@@ -641,21 +650,7 @@ def task(
     analyze, con, params, file_notes = _task_params(ctx, tz, outcomes, now)
     for note in file_notes:
         click.echo(note, err=True)
-    found = analyze.run(
-        con,
-        "tasks",
-        **params,
-        since=None,
-        until=None,
-        task_id=task_id.strip(),
-        outcome=None,
-        user=None,
-        project=None,
-        source=None,
-        model=None,
-        min_cost=None,
-        sort="time",
-    )
+    found = _tasks_report(analyze, con, params, task_id=task_id.strip())
     if found.num_rows == 0:
         raise NoData(f"no task {task_id!r}: see `taskcost tasks`")
     if found.num_rows > 1:

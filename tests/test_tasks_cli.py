@@ -81,8 +81,9 @@ def test_filters(sample: None) -> None:
     everything = run()
     assert {t["outcome"] for t in run("--outcome", "abandoned")} == {"abandoned"}
     assert {t["project"] for t in run("--project", "tally_cli")} == {"tally_cli"}
-    assert all(t["cost_usd"] >= 0.25 for t in run("--min-cost", "0.25"))
-    assert all("claude-opus-4-7" in t["models"] for t in run("--model", "claude-opus-4-7"))
+    assert run("--min-cost", "0.25") and all(t["cost_usd"] >= 0.25 for t in run("--min-cost", "0.25"))
+    opus = run("--model", "claude-opus-4-7")
+    assert opus and all("claude-opus-4-7" in t["models"] for t in opus)
     by_cost = [t["cost_usd"] for t in run("--sort", "cost") if t["cost_usd"] is not None]
     assert by_cost == sorted(by_cost, reverse=True)
     assert run("--user", "nobody") == [] and len(run("--user", "tester")) == len(everything)
