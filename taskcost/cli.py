@@ -104,9 +104,17 @@ def report_options(f: Any) -> Any:
     help="TOML file of price overrides (negotiated discounts, internal models). Used by "
     "`ingest`, which re-prices the warehouse when it changes, and by `prices`.",
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Team config (TOML): people's aliases and teams, labour rate (default: "
+    "$TASKCOST_CONFIG, else ~/.config/taskcost/config.toml). See docs/reports.md.",
+)
 @click.version_option(__version__, prog_name="taskcost")
 @click.pass_context
-def cli(ctx: click.Context, warehouse: str | None, prices_file: str | None) -> None:
+def cli(ctx: click.Context, warehouse: str | None, prices_file: str | None, config_file: str | None) -> None:
     """What your AI coding agents cost per task, not per token.
 
     \b
@@ -118,6 +126,7 @@ def cli(ctx: click.Context, warehouse: str | None, prices_file: str | None) -> N
     ctx.ensure_object(dict)
     ctx.obj["warehouse"] = warehouse
     ctx.obj["prices"] = prices_file
+    ctx.obj["config"] = config_file
 
 
 # --- ingest ---
@@ -418,11 +427,13 @@ def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> d
 
 
 def _task_params(ctx: click.Context, tz: str | None, outcomes: str | None, now: datetime | None) -> Any:
-    """The connection (task views computed once), time zone and "now" shared by ``tasks``
-    and ``task``, and the notes on the ``--outcomes`` file."""
+    """The connection with the task views computed once (as of ``now``, with the team
+    config and the ``--outcomes`` file), the report parameters, and the notes on that file."""
     from datetime import UTC
 
     analyze, con, tz = _report_context(ctx, tz)
+    analyze.set_clock(con, now or datetime.now(UTC))
+    analyze.use_config(con, _config(ctx))
     notes = []
     if outcomes:
         rows = analyze.load_outcomes(con, outcomes)
@@ -433,7 +444,15 @@ def _task_params(ctx: click.Context, tz: str | None, outcomes: str | None, now: 
             f"{outcomes}: {rows:,} rows"
             + (f"; no task matches line {', '.join(map(str, unmatched))}" if unmatched else "")
         )
-    return analyze, con, {"tz": tz, "now": now or datetime.now(UTC)}, notes
+    return analyze, con, {"tz": tz}, notes
+
+
+def _config(ctx: click.Context) -> Any:
+    from taskcost.analyze import config
+
+    if "config_loaded" not in ctx.obj:
+        ctx.obj["config_loaded"] = config.load(ctx.obj.get("config"))
+    return ctx.obj["config_loaded"]
 
 
 def _tasks_report(analyze: Any, con: Any, params: dict[str, Any], **filters: Any) -> Any:

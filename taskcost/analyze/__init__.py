@@ -24,12 +24,13 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from taskcost.analyze import config
 from taskcost.errors import NoData, TaskcostError
 from taskcost.warehouse import Warehouse
 
 VIEWS = ("requests", "events", "prices", "org_usage", "org_cost", "member_daily")
 #: views derived from the tables (``sql/views/<name>.sql``), in dependency order
-DERIVED = ("task_items", "task_facts", "override_matches")
+DERIVED = ("task_items", "task_facts", "override_matches", "people", "task_outcomes")
 REPORTS = (
     "daily",
     "sessions",
@@ -101,6 +102,8 @@ def connect(wh: Warehouse, *, sandbox: bool = False) -> duckdb.DuckDBPyConnectio
         ),
     )
     con.register("outcome_overrides", _OVERRIDES.empty_table())
+    set_clock(con, datetime.now(UTC))
+    use_config(con, config.Config())
     for view in DERIVED:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {report_sql(f'views/{view}')}")
     if sandbox:
@@ -122,6 +125,26 @@ _OVERRIDES = pa.schema(
         ("confidence", pa.string()),
     ]
 )
+
+
+def set_clock(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    """The report's "now" (``report_clock``): what "in progress" and "this week" mean."""
+    _replace(con, "report_clock", pa.table({"now": pa.array([now], pa.timestamp("us", tz="UTC"))}))
+
+
+def use_config(con: duckdb.DuckDBPyConnection, cfg: config.Config) -> None:
+    """The team config's people and teams (``person_aliases``, ``person_teams``)."""
+    _replace(con, "person_aliases", pa.Table.from_pylist(cfg.aliases, schema=_ALIASES))
+    _replace(con, "person_teams", pa.Table.from_pylist(cfg.teams, schema=_TEAMS))
+
+
+_ALIASES = pa.schema([("kind", pa.string()), ("alias", pa.string()), ("person", pa.string())])
+_TEAMS = pa.schema([("person", pa.string()), ("team", pa.string())])
+
+
+def _replace(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    con.unregister(name)
+    con.register(name, table)
 
 
 def load_outcomes(con: duckdb.DuckDBPyConnection, path: str) -> int:
@@ -147,8 +170,7 @@ def load_outcomes(con: duckdb.DuckDBPyConnection, path: str) -> int:
         raise TaskcostError(f"cannot read {path}: {e.strerror}") from None
     except (UnicodeDecodeError, csv.Error) as e:
         raise TaskcostError(f"{path} is not a CSV file: {e}") from None
-    con.unregister("outcome_overrides")
-    con.register("outcome_overrides", pa.Table.from_pylist(rows, schema=_OVERRIDES))
+    _replace(con, "outcome_overrides", pa.Table.from_pylist(rows, schema=_OVERRIDES))
     return len(rows)
 
 
@@ -264,6 +286,7 @@ __all__ = [
     "VIEWS",
     "arrow",
     "check_timezone",
+    "config",
     "connect",
     "load_outcomes",
     "local_timezone",
@@ -271,4 +294,6 @@ __all__ = [
     "parse_instant",
     "query",
     "run",
+    "set_clock",
+    "use_config",
 ]

@@ -1,57 +1,11 @@
 -- report: tasks
 -- grain: one row per task (docs/tasks.md): a human request and the agent loop it set off
--- reads: task_facts (views/task_facts.sql over views/task_items.sql), override_matches
--- params: $now TIMESTAMPTZ (a task active less than 30 minutes before it may be in progress),
---         $tz VARCHAR, $since DATE (nullable), $until DATE (nullable) (local dates of started_at),
+-- reads: task_outcomes (views/task_outcomes.sql over task_facts and task_items)
+-- params: $tz VARCHAR, $since DATE (nullable), $until DATE (nullable) (local dates of started_at),
 --         $task_id VARCHAR (nullable; a task id or a unique prefix of one),
 --         $outcome VARCHAR (nullable), $user VARCHAR (nullable), $project VARCHAR (nullable),
 --         $source VARCHAR (nullable), $model VARCHAR (nullable), $min_cost DOUBLE (nullable),
 --         $sort VARCHAR ('time' or 'cost')
--- The outcome is the first rule of docs/tasks.md section 2 that matches; the rule numbers
--- are in the comments below.
-WITH overridden AS (
-    SELECT f.*, o.override
-    FROM task_facts AS f
-    LEFT JOIN (  -- the last row of the file that names the task wins
-        SELECT task_id, arg_max(struct_pack(line, outcome, reason, confidence), line) AS override
-        FROM override_matches
-        WHERE task_id IS NOT NULL
-        GROUP BY task_id
-    ) AS o USING (task_id)
-),
-facts AS (
-    SELECT
-        *,
-        regexp_matches(coalesce(next_prompt, ''), '^\s*(please\s+)?(undo|revert|roll\s*back|rollback)\b', 'i')
-            AS reverted,
-        next_started_at IS NULL AS last_in_session,
-        deliveries IS NOT NULL AS has_delivery
-    FROM overridden
-),
-judged AS (
-    SELECT
-        *,
-        CASE
-            WHEN override IS NOT NULL THEN  -- 0
-                [override.outcome, 'override', CASE WHEN override.outcome <> 'unknown' THEN override.confidence END]
-            WHEN reverted THEN ['abandoned', 'reverted_next', 'medium']  -- 1
-            WHEN has_delivery AND ending IN ('interrupt', 'rejection', 'api_error', 'mid_loop')
-                THEN ['unknown', 'conflicting', NULL]  -- 2
-            WHEN ending = 'rejection' THEN ['abandoned', 'tool_rejected', 'medium']  -- 3
-            WHEN ending = 'interrupt' THEN ['abandoned', 'interrupted', 'high']  -- 4
-            WHEN ending = 'api_error' AND error_kind IN ('authentication_failed', 'context_overflow', 'invalid_request')
-                THEN ['abandoned', 'api_error:' || error_kind, 'high']  -- 5
-            WHEN ending = 'api_error' THEN ['abandoned', 'api_error:' || coalesce(error_kind, 'unknown'), 'medium']  -- 6
-            WHEN ending = 'mid_loop' AND last_in_session AND ended_at > $now - INTERVAL 30 MINUTE
-                THEN ['unknown', 'in_progress', NULL]  -- 7
-            WHEN ending = 'mid_loop' AND last_in_session THEN ['abandoned', 'session_ended_mid_loop', 'medium']  -- 8
-            WHEN ending = 'final_answer' AND has_delivery THEN ['completed', 'delivered', 'high']  -- 9
-            WHEN ending = 'final_answer' THEN
-                ['completed', CASE WHEN family = 'codex' THEN 'turn_complete' ELSE 'final_answer' END, 'medium']  -- 10
-            ELSE ['unknown', 'no_end_signal', NULL]  -- 11
-        END AS verdict
-    FROM facts
-)
 SELECT
     task_id,
     source,
@@ -74,42 +28,29 @@ SELECT
     cost_usd,
     unpriced_requests,
     placeholder_requests,
-    verdict[1] AS outcome,
-    verdict[2] AS outcome_reason,
-    verdict[3] AS outcome_confidence,
-    CASE WHEN override IS NULL THEN 'rules' ELSE 'override' END AS outcome_source,
-    concat_ws(
-        '; ',
-        CASE WHEN override IS NOT NULL THEN
-            'override: line ' || override.line || coalesce(' (' || override.reason || ')', '') END,
-        'ended: ' || replace(ending, '_', ' ')
-            || coalesce(' at ' || strftime(last_signal_at, '%Y-%m-%dT%H:%M:%SZ'), ''),
-        CASE WHEN ending = 'interrupt' THEN 'interrupt: ' || coalesce(interrupt_detail, 'by the user') END,
-        CASE WHEN api_errors > 0 THEN 'API errors: ' || api_errors || ' (last: ' || coalesce(error_kind, 'unknown') || ')' END,
-        CASE WHEN has_delivery THEN 'delivered: ' || array_to_string(deliveries, ', ') END,
-        CASE WHEN reverted THEN 'next prompt asks to undo' END,
-        CASE WHEN last_in_session THEN 'last task of its session' END,
-        CASE WHEN inferred THEN 'grouped by session (no task id in the log)' END,
-        CASE WHEN estimated_requests > 0 THEN estimated_requests || ' requests placed by time' END
-    ) AS outcome_evidence,
+    outcome,
+    outcome_reason,
+    outcome_confidence,
+    outcome_source,
+    outcome_evidence,
     ctx_start,
     ctx_peak,
     ctx_growth,
-    cache_read_tokens AS resent_tokens,
-    cache_read_tokens / nullif(input_tokens + cache_read_tokens + cache_write_tokens, 0) AS cache_hit_ratio,
+    resent_tokens,
+    cache_hit_ratio,
     compactions,
     steps,
     tool_calls,
-    round(epoch(ended_at) - epoch(started_at), 3) AS duration_s,
-    CASE WHEN inferred THEN 'inferred' ELSE 'logged' END AS grouping,
+    duration_s,
+    grouping,
     subagent_link,
     estimated_requests
-FROM judged
+FROM task_outcomes
 WHERE ($task_id IS NULL OR starts_with(task_id, lower($task_id)))
   AND ($since IS NULL OR CAST(timezone($tz, started_at) AS DATE) >= $since)
   AND ($until IS NULL OR CAST(timezone($tz, started_at) AS DATE) <= $until)
-  AND ($outcome IS NULL OR verdict[1] = $outcome)
-  AND ($user IS NULL OR user = $user)
+  AND ($outcome IS NULL OR outcome = $outcome)
+  AND ($user IS NULL OR user = $user OR person = $user)  -- a user name or a person of the team config
   AND ($project IS NULL OR project = $project)
   AND ($source IS NULL OR source = $source)
   AND ($model IS NULL OR list_contains(models, $model))

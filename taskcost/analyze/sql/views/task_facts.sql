@@ -53,6 +53,17 @@ delivered AS (  -- shell commands that delivered and succeeded
       AND ((c.kind = 'command_end' AND c.exit_code = 0) OR (c.kind = 'tool_call' AND r.tool_use_id IS NOT NULL))
     GROUP BY ALL
 ),
+model_spend AS (  -- each task's spend per model
+    SELECT family, task_key, model, coalesce(sum(cost_usd), 0) AS cost, count(*) AS n
+    FROM task_items
+    WHERE item = 'request' AND task_key IS NOT NULL
+    GROUP BY ALL
+),
+main_models AS (  -- the model that spent most (most calls among unpriced ones; then by name)
+    SELECT family, task_key, arg_max(model, struct_pack(cost, n, model)) AS main_model
+    FROM model_spend
+    GROUP BY ALL
+),
 tasks AS (
     SELECT
         family,
@@ -85,6 +96,8 @@ tasks AS (
         count(*) FILTER (WHERE item = 'request' AND cost_usd IS NULL) AS unpriced_requests,
         count(*) FILTER (WHERE item = 'request' AND usage_quality = 'placeholder') AS placeholder_requests,
         count(*) FILTER (WHERE kind = 'tool_call') AS tool_calls,
+        count(*) FILTER (WHERE kind = 'tool_call' AND tool_name IN ('Edit', 'MultiEdit', 'Write', 'NotebookEdit', 'apply_patch'))
+            AS edit_calls,
         count(*) FILTER (WHERE kind = 'compaction' AND NOT is_sidechain) AS compactions,
         count(*) FILTER (WHERE item = 'request' AND link IN ('time', 'time_window')) AS estimated_requests,
         bool_or(link = 'session') AS inferred,
@@ -118,10 +131,12 @@ judged AS (
         coalesce(t.prompt_at, t.turn_at, t.first_at) AS started_at,
         s.last_call, s.last_call_at, s.ctx_start, s.ctx_peak, s.ctx_growth, coalesce(s.steps, 0) AS steps,
         d.deliveries,
+        m.main_model,
         greatest(t.interrupt_at, t.rejection_at, t.error_at, t.complete_at, s.last_call_at) AS last_signal_at
     FROM tasks AS t
     LEFT JOIN steps AS s USING (family, task_key)
     LEFT JOIN delivered AS d USING (family, task_key)
+    LEFT JOIN main_models AS m USING (family, task_key)
 ),
 ended AS (
     SELECT

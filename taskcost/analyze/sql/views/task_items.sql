@@ -93,14 +93,14 @@ items AS (  -- the wide rows
         output_tokens, reasoning_tokens, context_tokens, cost_usd, usage_quality,
         NULL::VARCHAR AS kind, NULL::VARCHAR AS detail, NULL::VARCHAR AS tool_use_id, NULL::BOOLEAN AS is_error,
         NULL::BIGINT AS exit_code, NULL::VARCHAR AS stop_reason, NULL::VARCHAR AS error_kind,
-        NULL::VARCHAR AS prompt_preview
+        NULL::VARCHAR AS prompt_preview, NULL::VARCHAR AS tool_name
     FROM requests
     UNION ALL
     SELECT
         'event', NULL,
         source, user, machine, project, git_branch, session_id, agent_id, is_sidechain, prompt_id, ts,
         NULL, message_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-        kind, detail, tool_use_id, is_error, exit_code, stop_reason, error_kind, prompt_preview
+        kind, detail, tool_use_id, is_error, exit_code, stop_reason, error_kind, prompt_preview, tool_name
     FROM events
 ),
 placed AS (
