@@ -89,7 +89,7 @@ def report_options(f: Any) -> Any:
     return f
 
 
-@click.group(cls=TaskcostGroup)
+@click.group(cls=TaskcostGroup, invoke_without_command=True)
 @click.option(
     "--warehouse",
     type=click.Path(file_okay=False),
@@ -117,8 +117,12 @@ def report_options(f: Any) -> Any:
 def cli(ctx: click.Context, warehouse: str | None, prices_file: str | None, config_file: str | None) -> None:
     """What your AI coding agents cost per task, not per token.
 
+    With no command: ingest the default log locations (only new lines) and print this
+    week's spend-per-task report (`taskcost report`).
+
     \b
     Quick start:
+      taskcost                   # ingest, then this week's report
       taskcost ingest            # read ~/.claude/projects into the warehouse
       taskcost daily             # cost per day and model
       taskcost tasks             # cost and outcome of every human request
@@ -127,6 +131,8 @@ def cli(ctx: click.Context, warehouse: str | None, prices_file: str | None, conf
     ctx.obj["warehouse"] = warehouse
     ctx.obj["prices"] = prices_file
     ctx.obj["config"] = config_file
+    if ctx.invoked_subcommand is None:  # the main job
+        ctx.invoke(report)
 
 
 # --- ingest ---
@@ -683,6 +689,705 @@ def task(
         render.write(steps, "csv", sys.stdout)
     else:
         render.write_task(row, steps, sys.stdout, tz=params["tz"])
+
+
+# --- reports: weekly, models, vanity ---
+
+REPORT_FORMATS = ("table", "json", "csv", "markdown", "html")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+GROUPINGS = ("user", "team", "project", "model", "source")
+#: the model economics when neither the command line nor the config says otherwise
+ECONOMICS_DEFAULTS = {"labor_rate": 100.0, "fix_minutes": 30.0, "min_tasks": 10}
+#: thresholds of the vanity flags (docs/reports.md)
+VANITY_THRESHOLDS = {
+    "burn_ratio": 2.0,
+    "min_spend": 1.0,
+    "runaway_context": 150_000,
+    "runaway_steps": 40,
+    "spike_days": 3,
+    "spike_ratio": 2.0,
+    "heavy_session": 5.0,
+}
+COSTLIEST = 5  # abandoned tasks listed under the weekly table; trajectories in the HTML report
+
+
+def report_command_options(formats: tuple[str, ...] = REPORT_FORMATS) -> Any:
+    def decorate(f: Any) -> Any:
+        for opt in reversed(
+            [
+                click.option(
+                    "--since",
+                    callback=_date,
+                    metavar="DATE",
+                    help="First local date to include (YYYY-MM-DD).",
+                ),
+                click.option(
+                    "--until", callback=_date, metavar="DATE", help="Last local date to include (YYYY-MM-DD)."
+                ),
+                click.option(
+                    "--timezone",
+                    "tz",
+                    metavar="ZONE",
+                    help="IANA zone for dates and weeks (default: this machine's zone).",
+                ),
+                click.option(
+                    "--format",
+                    "fmt",
+                    type=click.Choice(formats),
+                    default="table",
+                    show_default=True,
+                    help="Output format (markdown: to paste into a wiki or chat; html: one offline page).",
+                ),
+                click.option(
+                    "--output",
+                    "-o",
+                    type=click.Path(dir_okay=False, writable=True),
+                    metavar="FILE",
+                    help="Write the report to FILE instead of stdout.",
+                ),
+                *TASK_OPTIONS,
+            ]
+        ):
+            f = opt(f)
+        return f
+
+    return decorate
+
+
+class _output:
+    """stdout, or the ``-o`` file: written beside it and renamed into place when the report
+    is complete, so a failed run never leaves half a report."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+
+    def __enter__(self) -> Any:
+        if self.path is None:
+            return sys.stdout
+        self.tmp = f"{self.path}.tmp{os.getpid()}"
+        self.file = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115
+        return self.file
+
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if self.path is None:
+            return
+        self.file.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+            click.echo(f"taskcost: wrote {self.path}", err=True)
+        else:
+            os.unlink(self.tmp)
+
+
+def _economics(ctx: click.Context, **given: Any) -> dict[str, Any]:
+    """Labour rate, minutes to fix and minimum sample: the command line, else the config,
+    else the defaults; and the fix cost L they make."""
+    chosen = {**ECONOMICS_DEFAULTS, **_config(ctx).economics}
+    chosen.update({k: v for k, v in given.items() if v is not None})
+    chosen["fix_cost"] = chosen["labor_rate"] * chosen["fix_minutes"] / 60
+    return chosen
+
+
+def _week_of(day: date, week_start: int) -> date:
+    from datetime import timedelta
+
+    return day - timedelta(days=(day.isoweekday() - week_start) % 7)
+
+
+def _weekly_window(
+    analyze: Any,
+    con: Any,
+    tz: str,
+    week_start: int,
+    by: str | None,
+    since: date | None,
+    until: date | None,
+    weeks: int,
+    today: date,
+) -> tuple[Any, date, date, list[str]]:
+    """The weekly rows of the selected weeks, the first and last week shown, and notes.
+
+    Every week is computed over the whole history, so the first week shown still has its
+    change from the week before; ``--since``/``--until`` select the weeks that contain
+    them; else the last ``weeks`` weeks up to this one, or up to the latest week with
+    tasks when this one has none yet."""
+    from datetime import timedelta
+
+    import pyarrow.compute as pc
+
+    table = analyze.run(con, "weekly", tz=tz, week_start=week_start, by=by, since=None, until=None)
+    if table.num_rows == 0:
+        raise NoData("no tasks in the warehouse")
+    notes = []
+    starts = table.column("week_start")
+    if since or until:
+        first = _week_of(since, week_start) if since else pc.min(starts).as_py()
+        last = _week_of(until, week_start) if until else pc.max(starts).as_py()
+    else:
+        last = _week_of(today, week_start)
+        latest = pc.max(starts).as_py()
+        if latest < last:
+            notes.append(f"No tasks since the week of {latest}; the report ends with that week.")
+            last = latest
+        first = last - timedelta(weeks=weeks - 1)
+    shown = table.filter((pc.field("week_start") >= first) & (pc.field("week_start") <= last))
+    if shown.num_rows == 0:
+        raise NoData(f"no tasks in the weeks of {first} to {last}")
+    return shown, first, last, notes
+
+
+WEEKLY_TITLES = {
+    "week": "Week",
+    "group": "Group",
+    "tasks": "Tasks",
+    "completed": "Done",
+    "abandoned": "Aband.",
+    "unknown": "Unkn.",
+    "spend_usd": "Spend",
+    "abandoned_spend_usd": "On abandoned",
+    "abandoned_share": "Share",
+    "cost_per_completed_usd": "Per completed",
+    "median_cost_usd": "Median task",
+    "p90_cost_usd": "P90 task",
+    "tokens_per_completed": "Tokens/completed",
+    "cache_read_share": "Cache read",
+    "spend_change": "Spend Δ",
+    "cost_per_completed_change": "Per completed Δ",
+}
+WEEKLY_COSTS = (
+    "spend_usd",
+    "abandoned_spend_usd",
+    "cost_per_completed_usd",
+    "median_cost_usd",
+    "p90_cost_usd",
+)
+
+
+def _weekly_layout(table: Any, by: str | None, notes: list[str], tz: str) -> Any:
+    from taskcost import render
+
+    return render.Layout(
+        titles={**WEEKLY_TITLES, "group": (by or "group").capitalize()},
+        hidden=tuple(c for c in table.column_names if c not in WEEKLY_TITLES or (c == "group" and not by)),
+        cost_columns=WEEKLY_COSTS,
+        unpriced_note=("spend_usd",),
+        percent_columns=("abandoned_share", "cache_read_share"),
+        change_columns=("spend_change", "cost_per_completed_change"),
+        notes=notes,
+        tz=tz,
+        no_wrap=("week", "group"),
+        blank={"group": "all"},
+    )
+
+
+ABANDONED_TITLES = {
+    "task_id": "Task",
+    "started_at": "Started",
+    "person": "Person",
+    "project": "Project",
+    "prompt_preview": "Prompt",
+    "cost_usd": "Cost",
+    "outcome_reason": "Reason",
+}
+
+
+def _weekly(
+    ctx: click.Context,
+    *,
+    since: date | None,
+    until: date | None,
+    tz: str | None,
+    fmt: str,
+    output: str | None,
+    outcomes: str | None,
+    now: datetime | None,
+    week_start: str,
+    by: str | None,
+    weeks: int,
+) -> None:
+    """The weekly spend-per-task report, in every format (html: the whole report)."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from taskcost import render
+
+    analyze, con, params, notes = _task_params(ctx, tz, outcomes, now)
+    tz = params["tz"]
+    ws = WEEKDAYS.index(week_start) + 1
+    today = (now or datetime.now(UTC)).astimezone(ZoneInfo(tz)).date()
+    table, first, last, window_notes = _weekly_window(analyze, con, tz, ws, by, since, until, weeks, today)
+    notes += window_notes
+    week_label = _week_label(last, ws)
+    abandoned = analyze.run(con, "weekly_abandoned", tz=tz, week=last, limit=COSTLIEST)
+    scope = {"tz": tz, "since": first, "until": last + _days(6), "source": None}
+    notes += _outside_notes(analyze, con, scope)
+    if by == "team" and not _config(ctx).teams:
+        notes.append('No teams: put `team = "…"` under each [people.NAME] of the config (docs/reports.md).')
+    explain = (
+        f"Per completed = all spend (abandoned and unknown tasks included) / completed tasks. "
+        f"A task counts in the week it started; weeks start on {week_start.capitalize()}, dates in {tz}."
+    )
+    with _output(output) as out:
+        if fmt == "json":
+            for note in notes:
+                click.echo(note, err=True)
+            render.write_object(
+                {
+                    "timezone": tz,
+                    "week_start": week_start,
+                    "by": by,
+                    "weeks": table.to_pylist(),
+                    "costliest_abandoned": {"week": week_label, "tasks": abandoned.to_pylist()},
+                },
+                out,
+            )
+        elif fmt == "csv":
+            for note in notes:
+                click.echo(note, err=True)
+            render.write(table, "csv", out)
+        elif fmt == "html":
+            for note in notes:
+                click.echo(note, err=True)
+            report = _html_report(ctx, analyze, con, tz, week_start, by, first, last, table, abandoned)
+            report["notes"] = [explain, *notes]
+            render.html.write_report(report, out)
+        else:
+            title = f"Spend per task, week by week ({first} to {last + _days(6)})"
+            heading = f"## {title}\n\n" if fmt == "markdown" else f"{title}\n"
+            out.write(heading)
+            notes.insert(0, explain)
+            notes += _unpriced_notes(analyze, con, scope)
+            render.write(table, fmt, out, _weekly_layout(table, by, notes, tz))
+            sub = f"Abandoned tasks of {week_label}, costliest first (at most {COSTLIEST})"
+            out.write(f"\n### {sub}\n\n" if fmt == "markdown" else f"\n{sub}\n")
+            render.write(
+                abandoned,
+                fmt,
+                out,
+                render.Layout(
+                    titles=ABANDONED_TITLES,
+                    hidden=("unpriced_requests", "outcome_confidence"),
+                    tz=tz,
+                    no_wrap=("task_id",),
+                    truncate={"prompt_preview": 60},
+                ),
+            )
+
+
+def _week_label(week: date, week_start: int) -> str:
+    """As the weekly report names weeks: ISO ``2026-W47``, else the first day."""
+    if week_start == 1:
+        year, number, _ = week.isocalendar()
+        return f"{year}-W{number:02d}"
+    return week.isoformat()
+
+
+def _days(n: int) -> Any:
+    from datetime import timedelta
+
+    return timedelta(days=n)
+
+
+def _models_data(
+    ctx: click.Context, analyze: Any, con: Any, tz: str, since: Any, until: Any, **given: Any
+) -> Any:
+    econ = _economics(ctx, **{k: given.get(k) for k in ECONOMICS_DEFAULTS})
+    band_by = given.get("band_by") or "steps"
+    models, pairs = analyze.run_with(
+        con,
+        "models",
+        "model_pairs",
+        "model_stats",
+        tz=tz,
+        since=since,
+        until=until,
+        band_by=band_by,
+        fix_cost=econ["fix_cost"],
+        min_tasks=econ["min_tasks"],
+    )
+    assumptions = {
+        "labor_rate_usd_per_hour": econ["labor_rate"],
+        "fix_minutes": econ["fix_minutes"],
+        "fix_cost_usd": econ["fix_cost"],
+        "min_tasks": econ["min_tasks"],
+        "band_by": band_by,
+    }
+    return models, pairs, assumptions
+
+
+def _assumption_note(a: dict[str, Any]) -> str:
+    return (
+        "TCO per finished task = cost per attempt + P(fail) × L, "
+        f"L = ${a['labor_rate_usd_per_hour']:,.2f}/hour × "
+        f"{a['fix_minutes']:g} minutes to fix a failed task = ${a['fix_cost_usd']:,.2f} "
+        "(set --labor-rate and --fix-minutes, or [economics] in the config). "
+        f"P(fail) = abandoned / (completed + abandoned); bands by {a['band_by']}; "
+        f"a verdict needs {a['min_tasks']} decided tasks per model."
+    )
+
+
+def _vanity_data(analyze: Any, con: Any, tz: str, since: Any, until: Any, quota_period: str) -> Any:
+    return analyze.run_with(
+        con,
+        "vanity_people",
+        "vanity_flags",
+        "person_stats",
+        tz=tz,
+        since=since,
+        until=until,
+        quota_period=quota_period,
+        **VANITY_THRESHOLDS,
+    )
+
+
+def _reading(people: Any) -> str:
+    """The one-line reading of the rank correlation between tokens and completed tasks."""
+    rows = people.to_pylist()
+    n = len(rows)
+    if n == 0:
+        return "no tasks in the selected range"
+    if n == 1:
+        return (
+            f"a team of one ({rows[0]['person']}): there is no ranking to compare, so the rank "
+            "correlation is not shown; the flags below still apply"
+        )
+    wrong = sum(1 for r in rows if r["misordered"])
+    text = f"ranking by tokens misorders {wrong} of {n} people"
+    rho = rows[0]["rank_correlation"]
+    if n == 2:
+        return text + " (with two people a rank correlation is always +1 or -1, so it is not shown)"
+    if rho is None:
+        return text + " (no rank correlation: everyone has the same tokens or the same completed tasks)"
+    return (
+        text + f" (Spearman rank correlation {rho:+.2f}: +1 = tokens order people exactly as "
+        "completed tasks do, 0 = no relation, -1 = the reverse)"
+    )
+
+
+def _html_report(
+    ctx: click.Context,
+    analyze: Any,
+    con: Any,
+    tz: str,
+    week_start: str,
+    by: str | None,
+    first: date,
+    last: date,
+    weekly: Any,
+    abandoned: Any,
+) -> dict[str, Any]:
+    """Everything the HTML page shows, over the weeks of the weekly table."""
+    from datetime import UTC
+
+    until = last + _days(6)
+    models, pairs, assumptions = _models_data(ctx, analyze, con, tz, first, until)
+    people, flags = _vanity_data(analyze, con, tz, first, until, "month")
+    costliest = _tasks_report(analyze, con, {"tz": tz}, since=first, until=until, sort="cost").slice(
+        0, COSTLIEST
+    )
+    trajectories = []
+    for t in costliest.to_pylist():
+        steps = [
+            s for s in analyze.run(con, "trajectory", task_id=t["task_id"]).to_pylist() if not s["subagent"]
+        ]
+        trajectories.append(
+            {
+                "task_id": t["task_id"],
+                "prompt_preview": t["prompt_preview"],
+                "cost_usd": t["cost_usd"],
+                "outcome": t["outcome"],
+                "context": [s["context_tokens"] for s in steps],
+                "compacted": [s["compacted_before"] for s in steps],
+            }
+        )
+    return {
+        "title": "taskcost weekly report",
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timezone": tz,
+        "week_start": week_start,
+        "by": by,
+        "range": f"{first} – {until}",
+        "weekly": weekly.to_pylist(),
+        "abandoned": abandoned.to_pylist(),
+        "models": models.to_pylist(),
+        "pairs": pairs.to_pylist(),
+        "assumptions": assumptions,
+        "people": people.to_pylist(),
+        "reading": _reading(people),
+        "flags": flags.to_pylist(),
+        "trajectories": trajectories,
+    }
+
+
+WEEKLY_OPTIONS = [
+    click.option(
+        "--week-start",
+        type=click.Choice(WEEKDAYS),
+        default="monday",
+        show_default=True,
+        help="First day of a week (monday: ISO weeks, labelled 2026-W47).",
+    ),
+    click.option("--by", type=click.Choice(GROUPINGS), help="Also one row per week and this group."),
+    click.option(
+        "--weeks",
+        type=click.IntRange(1, 520),
+        default=4,
+        show_default=True,
+        help="Weeks shown, up to this one (without --since/--until).",
+    ),
+]
+
+
+def with_options(options: list[Any]) -> Any:
+    """Apply a list of click options, in the order given in ``--help``."""
+
+    def decorate(f: Any) -> Any:
+        for opt in reversed(options):
+            f = opt(f)
+        return f
+
+    return decorate
+
+
+@cli.group(invoke_without_command=True)
+@click.option(
+    "--logs",
+    "paths",
+    multiple=True,
+    type=click.Path(),
+    metavar="PATH",
+    help="Ingest these logs instead of the default locations (repeatable).",
+)
+@report_command_options()
+@with_options(WEEKLY_OPTIONS)
+@click.pass_context
+def report(ctx: click.Context, paths: tuple[str, ...], **options: Any) -> None:
+    """The main job: ingest new log lines, then print this week's spend-per-task report.
+
+    `taskcost` alone does the same. `taskcost report weekly` prints the report from the
+    warehouse without ingesting.
+
+    \b
+    Example:
+      taskcost report
+      taskcost report --logs team-logs/ --by user --format markdown
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    ctx.invoke(ingest, paths=paths)
+    _weekly(ctx, **options)
+
+
+@report.command("weekly")
+@report_command_options()
+@with_options(WEEKLY_OPTIONS)
+@click.pass_context
+def report_weekly(ctx: click.Context, **options: Any) -> None:
+    """Spend per task, week by week: tasks and outcomes, spend on abandoned tasks, cost per
+    completed task, median and p90 task cost, change from the week before; then the costliest
+    abandoned tasks of the latest week.
+
+    `--format html -o FILE` writes the whole report as one page that opens offline: the
+    weekly table, charts, model economics and the vanity check.
+
+    \b
+    Example:
+      taskcost report weekly --by team --format markdown
+      taskcost report weekly --weeks 12 --format html -o report.html
+    """
+    _weekly(ctx, **options)
+
+
+ECONOMICS_OPTIONS = [
+    click.option(
+        "--labor-rate",
+        type=click.FloatRange(min=0),
+        metavar="USD",
+        help="USD per hour of the person who fixes a failed task "
+        f"(default {ECONOMICS_DEFAULTS['labor_rate']:g}).",
+    ),
+    click.option(
+        "--fix-minutes",
+        type=click.FloatRange(min=0),
+        metavar="MIN",
+        help=f"Minutes to fix one failed task (default {ECONOMICS_DEFAULTS['fix_minutes']:g}).",
+    ),
+    click.option(
+        "--min-tasks",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help=f"Decided tasks each model needs before a verdict (default {ECONOMICS_DEFAULTS['min_tasks']}).",
+    ),
+    click.option(
+        "--band",
+        "band_by",
+        type=click.Choice(["steps", "context"]),
+        default="steps",
+        show_default=True,
+        help="Task-size bands by main-conversation calls or by peak context.",
+    ),
+]
+
+
+MODEL_TITLES = {
+    "band": "Size",
+    "model": "Model",
+    "tasks": "Tasks",
+    "completed": "Done",
+    "abandoned": "Aband.",
+    "unknown": "Unkn.",
+    "completion_rate": "Completion",
+    "completion_ci_low": "95% CI from",
+    "completion_ci_high": "to",
+    "cost_per_attempt_usd": "Per attempt",
+    "cost_per_completed_usd": "Per completed",
+    "tco_per_task_usd": "TCO per task",
+}
+
+
+@cli.command()
+@report_command_options(("table", "json", "csv", "markdown"))
+@with_options(ECONOMICS_OPTIONS)
+@click.option("--pairs", "show_pairs", is_flag=True, help="csv: print the model pairs instead of the models.")
+@click.pass_context
+def models(ctx: click.Context, show_pairs: bool, **options: Any) -> None:
+    """Model economics: per model and task size, completion rate, cost per attempt, cost per
+    completed task and TCO per finished task; for each pair of models, the break-even
+    failure gap and which model to route work to.
+
+    \b
+    Example:
+      taskcost models --labor-rate 120 --fix-minutes 45
+      taskcost models --band context --format markdown
+    """
+    from taskcost import render
+
+    econ = {k: options.pop(k) for k in ("labor_rate", "fix_minutes", "min_tasks", "band_by")}
+    analyze, con, params, notes = _task_params(ctx, options["tz"], options["outcomes"], options["now"])
+    models_t, pairs, assumptions = _models_data(
+        ctx, analyze, con, params["tz"], options["since"], options["until"], **econ
+    )
+    if models_t.num_rows == 0 and options["fmt"] == "table":
+        raise NoData("no tasks in the selected range")
+    fmt = options["fmt"]
+    notes.append(_assumption_note(assumptions))
+    with _output(options["output"]) as out:
+        if fmt == "json":
+            for note in notes:
+                click.echo(note, err=True)
+            render.write_object(
+                {"assumptions": assumptions, "models": models_t.to_pylist(), "pairs": pairs.to_pylist()}, out
+            )
+            return
+        if fmt == "csv":
+            for note in notes:
+                click.echo(note, err=True)
+            render.write(pairs if show_pairs else models_t, "csv", out)
+            return
+        verdicts = [f"- {r['verdict_text']}" for r in pairs.to_pylist()] or [
+            "- no pair of priced models to compare"
+        ]
+        layout = render.Layout(
+            titles=MODEL_TITLES,
+            hidden=tuple(c for c in models_t.column_names if c not in MODEL_TITLES),
+            cost_columns=("cost_per_attempt_usd", "cost_per_completed_usd", "tco_per_task_usd"),
+            percent_columns=("completion_rate", "completion_ci_low", "completion_ci_high"),
+            notes=[*notes, "", "Routing:" if fmt == "table" else "**Routing**", *verdicts],
+        )
+        if fmt == "markdown":
+            out.write("## Model economics\n\n")
+        render.write(models_t, fmt, out, layout)
+
+
+PEOPLE_TITLES = {
+    "person": "Person",
+    "team": "Team",
+    "tokens": "Tokens",
+    "spend_usd": "Spend",
+    "tasks": "Tasks",
+    "completed": "Done",
+    "cost_per_completed_usd": "Per completed",
+    "abandoned_share": "Abandoned",
+    "rank_tokens": "Rank by tokens",
+    "rank_completed": "Rank by done",
+    "misordered": "Misordered",
+}
+FLAG_TITLES = {
+    "flag": "Flag",
+    "person": "Person",
+    "subject": "Subject",
+    "evidence": "Evidence",
+    "spend_usd": "Spend",
+}
+
+
+@cli.command()
+@report_command_options(("table", "json", "csv", "markdown"))
+@click.option(
+    "--quota-period",
+    type=click.Choice(["month", "week"]),
+    default="month",
+    show_default=True,
+    help="The period a token quota resets on, for the spike-before-reset flag.",
+)
+@click.option("--flags", "show_flags", is_flag=True, help="csv: print the flags instead of the people.")
+@click.pass_context
+def vanity(ctx: click.Context, quota_period: str, show_flags: bool, **options: Any) -> None:
+    """Where token burn is a vanity metric: per person, tokens and spend against completed
+    tasks, both rankings and their rank correlation; then flags with the numbers behind
+    them (high burn with low yield, spend with nothing completed, runaway-context tasks,
+    burn that spikes before a quota resets, costly sessions that changed nothing).
+
+    \b
+    Example:
+      taskcost vanity --since 2026-10-01
+      taskcost vanity --format json
+    """
+    from taskcost import render
+
+    analyze, con, params, notes = _task_params(ctx, options["tz"], options["outcomes"], options["now"])
+    people, flags = _vanity_data(analyze, con, params["tz"], options["since"], options["until"], quota_period)
+    fmt = options["fmt"]
+    if people.num_rows == 0 and fmt == "table":
+        raise NoData("no tasks in the selected range")
+    reading = _reading(people)
+    with _output(options["output"]) as out:
+        if fmt in ("json", "csv"):
+            for note in [reading, *notes]:
+                click.echo(note, err=True)
+            if fmt == "json":
+                rho = people.column("rank_correlation")[0].as_py() if people.num_rows else None
+                render.write_object(
+                    {
+                        "people": people.to_pylist(),
+                        "rank_correlation": rho,
+                        "reading": reading,
+                        "flags": flags.to_pylist(),
+                        "thresholds": {**VANITY_THRESHOLDS, "quota_period": quota_period},
+                    },
+                    out,
+                )
+            else:
+                render.write(flags if show_flags else people, "csv", out)
+            return
+        if fmt == "markdown":
+            out.write("## Token burn against results\n\n")
+        layout = render.Layout(
+            titles=PEOPLE_TITLES,
+            hidden=tuple(c for c in people.column_names if c not in PEOPLE_TITLES),
+            cost_columns=("spend_usd", "cost_per_completed_usd"),
+            unpriced_note=("spend_usd",),
+            percent_columns=("abandoned_share",),
+            notes=[reading[0].upper() + reading[1:] + ".", *notes],
+        )
+        render.write(people, fmt, out, layout)
+        out.write("\n### Flags\n\n" if fmt == "markdown" else "\nFlags\n")
+        render.write(
+            flags,
+            fmt,
+            out,
+            render.Layout(titles=FLAG_TITLES, hidden=("tokens",), unpriced_column=None),
+        )
 
 
 # --- sql, prices, schema ---

@@ -40,6 +40,12 @@ REPORTS = (
     "tasks_outside",
     "trajectory",
     "overrides_unmatched",
+    "weekly",
+    "weekly_abandoned",
+    "models",
+    "model_pairs",
+    "vanity_people",
+    "vanity_flags",
 )
 OUTCOMES = ("completed", "abandoned", "unknown")
 CONFIDENCES = ("high", "medium", "low")
@@ -257,6 +263,16 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pa.Table:
     return arrow(con, report_sql(name), params)
 
 
+def run_with(
+    con: duckdb.DuckDBPyConnection, first: str, second: str, table: str, **params: Any
+) -> tuple[pa.Table, pa.Table]:
+    """Report ``first``, then report ``second``, which reads the first's rows as ``table``
+    (the pairs of the model economics read the models; the vanity flags, the people)."""
+    rows = run(con, first, **{k: v for k, v in params.items() if k in declared_params(first)})
+    _replace(con, table, rows)
+    return rows, run(con, second, **{k: v for k, v in params.items() if k in declared_params(second)})
+
+
 def query(con: duckdb.DuckDBPyConnection, text: str) -> pa.Table:
     """Run user SQL: read-only statements only (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN)."""
     try:
@@ -294,6 +310,7 @@ __all__ = [
     "parse_instant",
     "query",
     "run",
+    "run_with",
     "set_clock",
     "use_config",
 ]

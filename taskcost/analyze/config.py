@@ -89,7 +89,8 @@ def _parse(p: Path, doc: dict[str, Any]) -> Config:
             raise fail(f"people.{person}.aliases must be a list of user names or machine:NAME")
         # the person's own name is an alias of itself, so that it can be a user name too
         for text in [person, *aliases]:
-            kind, alias = ("machine", text[8:].strip()) if text.startswith("machine:") else ("user", text.strip())
+            machine = text.startswith("machine:")
+            kind, alias = ("machine", text[8:].strip()) if machine else ("user", text.strip())
             other = owner.setdefault((kind, alias), person)
             if other != person:
                 raise fail(f"{text!r} is an alias of both {other!r} and {person!r}")

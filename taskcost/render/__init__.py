@@ -5,12 +5,16 @@
 - ``json``: an array of objects, one per row; dates ``YYYY-MM-DD``, instants ISO 8601
   UTC (``…Z``), costs as full-precision numbers, unknown values ``null``.
 - ``csv``: a header and one line per row; same values as JSON, empty for null.
+- ``markdown``: a pipe table with the ``table`` format's cells, and its notes as
+  paragraphs, to paste into a wiki or a chat.
+- ``html``: the weekly report as one self-contained page (``render.html``).
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -20,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "markdown")
 
 
 @dataclass
@@ -37,7 +41,10 @@ class Layout:
     unpriced_column: str | None = "unpriced_requests"
     no_wrap: Sequence[str] = ("session_id", "model", "models")
     percent_columns: Sequence[str] = ()  # ratios shown as percentages
+    change_columns: Sequence[str] = ()  # ratios minus 1 shown as signed percentages
+    unpriced_note: Sequence[str] | None = None  # cost columns that say "+N unpriced" (default: all)
     truncate: dict[str, int] = field(default_factory=dict)  # text columns cut to this many characters
+    blank: dict[str, str] = field(default_factory=dict)  # what a null means in a column (default "—")
     time_format: str = "%Y-%m-%d %H:%M"
 
 
@@ -133,19 +140,22 @@ def write_csv(table: pa.Table, out: IO[str], layout: Layout | None = None) -> No
 
 def _cell(name: str, v: Any, row: dict[str, Any], layout: Layout) -> str:
     if name in layout.cost_columns:
-        unpriced = row.get(layout.unpriced_column or "", 0) or 0
+        noted = layout.unpriced_note is None or name in layout.unpriced_note
+        unpriced = (row.get(layout.unpriced_column or "", 0) or 0) if noted else 0
         if v is None:
             return "unpriced" if unpriced else "—"
         text = f"${v:,.2f}" if v == 0 or abs(v) >= 0.005 else "<$0.01"
         return f"{text} +{unpriced:,} unpriced" if unpriced else text
     if v is None:
-        return "—"
+        return layout.blank.get(name, "—")
     if name in layout.truncate and isinstance(v, str):
         limit = layout.truncate[name]
         v = " ".join(v.split())
         return v if len(v) <= limit else v[: limit - 1] + "…"
     if name in layout.percent_columns:
         return f"{v:.0%}"
+    if name in layout.change_columns:
+        return f"{v:+.0%}"
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, int | Decimal):
@@ -294,10 +304,36 @@ def write_task(task: dict[str, Any], steps: pa.Table, out: IO[str], *, tz: str) 
     )
 
 
+_MARKDOWN_SPECIAL = re.compile(r"[\\|*_`\[\]#~]")
+
+
+def write_markdown(table: pa.Table, out: IO[str], layout: Layout | None = None) -> None:
+    """A GitHub-flavoured pipe table (cells as in ``table``), then the notes."""
+    layout = layout or Layout()
+    cols = [c for c in table.column_names if c not in layout.hidden]
+    numeric = {
+        f.name
+        for f in table.schema
+        if pa.types.is_integer(f.type) or pa.types.is_floating(f.type) or pa.types.is_decimal(f.type)
+    }
+
+    def esc(text: str) -> str:  # log text is untrusted: no markup, links or HTML gets through
+        text = " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
+
+    out.write("| " + " | ".join(esc(layout.titles.get(c, c)) for c in cols) + " |\n")
+    out.write("|" + "|".join("---:" if c in numeric else "---" for c in cols) + "|\n")
+    for r in table.to_pylist():
+        out.write("| " + " | ".join(esc(_cell(c, r[c], r, layout)) for c in cols) + " |\n")
+    for note in layout.notes:
+        out.write(f"\n{esc(note)}\n")
+
+
 WRITERS: dict[str, Callable[[pa.Table, IO[str], Layout | None], None]] = {
     "table": write_table,
     "json": write_json,
     "csv": write_csv,
+    "markdown": write_markdown,
 }
 
 
