@@ -1284,19 +1284,21 @@ def models(ctx: click.Context, show_pairs: bool, **options: Any) -> None:
                 click.echo(note, err=True)
             render.write(pairs if show_pairs else models_t, "csv", out)
             return
-        verdicts = [f"- {r['verdict_text']}" for r in pairs.to_pylist()] or [
-            "- no pair of priced models to compare"
-        ]
         layout = render.Layout(
             titles=MODEL_TITLES,
             hidden=tuple(c for c in models_t.column_names if c not in MODEL_TITLES),
             cost_columns=("cost_per_attempt_usd", "cost_per_completed_usd", "tco_per_task_usd"),
             percent_columns=("completion_rate", "completion_ci_low", "completion_ci_high"),
-            notes=[*notes, "", "Routing:" if fmt == "table" else "**Routing**", *verdicts],
+            notes=notes,
         )
-        if fmt == "markdown":
+        markdown = fmt == "markdown"
+        if markdown:
             out.write("## Model economics\n\n")
         render.write(models_t, fmt, out, layout)
+        verdicts = pairs.column("verdict_text").to_pylist() or ["no pair of priced models to compare"]
+        out.write("\n### Routing\n\n" if markdown else "\nRouting\n")
+        for text in verdicts:
+            out.write(f"- {render.markdown_text(text) if markdown else text}\n")
 
 
 PEOPLE_TITLES = {
@@ -1386,7 +1388,9 @@ def vanity(ctx: click.Context, quota_period: str, show_flags: bool, **options: A
             flags,
             fmt,
             out,
-            render.Layout(titles=FLAG_TITLES, hidden=("tokens",), unpriced_column=None),
+            render.Layout(
+                titles=FLAG_TITLES, hidden=("tokens",), cost_columns=("spend_usd",), unpriced_column=None
+            ),
         )
 
 

@@ -307,6 +307,12 @@ def write_task(task: dict[str, Any], steps: pa.Table, out: IO[str], *, tz: str) 
 _MARKDOWN_SPECIAL = re.compile(r"[\\|*_`\[\]#~]")
 
 
+def markdown_text(text: str) -> str:
+    """Log text (untrusted) as literal Markdown: no markup, link or HTML gets through."""
+    text = " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
+
+
 def write_markdown(table: pa.Table, out: IO[str], layout: Layout | None = None) -> None:
     """A GitHub-flavoured pipe table (cells as in ``table``), then the notes."""
     layout = layout or Layout()
@@ -317,16 +323,12 @@ def write_markdown(table: pa.Table, out: IO[str], layout: Layout | None = None) 
         if pa.types.is_integer(f.type) or pa.types.is_floating(f.type) or pa.types.is_decimal(f.type)
     }
 
-    def esc(text: str) -> str:  # log text is untrusted: no markup, links or HTML gets through
-        text = " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
-
-    out.write("| " + " | ".join(esc(layout.titles.get(c, c)) for c in cols) + " |\n")
+    out.write("| " + " | ".join(markdown_text(layout.titles.get(c, c)) for c in cols) + " |\n")
     out.write("|" + "|".join("---:" if c in numeric else "---" for c in cols) + "|\n")
     for r in table.to_pylist():
-        out.write("| " + " | ".join(esc(_cell(c, r[c], r, layout)) for c in cols) + " |\n")
+        out.write("| " + " | ".join(markdown_text(_cell(c, r[c], r, layout)) for c in cols) + " |\n")
     for note in layout.notes:
-        out.write(f"\n{esc(note)}\n")
+        out.write(f"\n{markdown_text(note)}\n")
 
 
 WRITERS: dict[str, Callable[[pa.Table, IO[str], Layout | None], None]] = {

@@ -51,8 +51,8 @@ runaway AS (  -- a large context, many calls, nothing finished
 heavy AS (  -- a costly session that changed nothing
     SELECT
         'heavy_session_no_change', any_value(person), session_id,
-        printf('$%.2f over %d tasks and %d calls: no file edit, commit or test run',
-            sum(cost_usd), count(*), sum(requests)),
+        printf('$%.2f over %d task%s and %d calls: no file edit, commit or test run',
+            sum(cost_usd), count(*), CASE WHEN count(*) = 1 THEN '' ELSE 's' END, sum(requests)),
         sum(cost_usd), sum(input_tokens + cache_read_tokens + cache_write_tokens + output_tokens)
     FROM scoped
     GROUP BY session_id
