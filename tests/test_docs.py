@@ -33,7 +33,7 @@ def quick_start() -> list[str]:
 
 def test_quick_start_is_two_commands_and_ci_runs_the_test_one() -> None:
     main_job, tests = quick_start()
-    assert "ingest sample_logs" in main_job and "daily" in main_job
+    assert "report --logs sample_logs" in main_job
     assert "pytest" in tests
     assert tests in (ROOT / ".ci" / "run").read_text()
 
