@@ -33,6 +33,10 @@ Steps (timed one by one, in this order):
      outside-any-task bucket are checked against the daily report's request count
   g. ccusage claude session --offline --json (--repeat N, median): ccusage has no
      per-task report; its per-session one is the nearest per-unit report
+  h. taskcost report weekly --weeks 520 --format json from the warehouse (--repeat N,
+     median): tasks, outcomes and the weekly spend-per-task figures over every week
+  i. ccusage claude weekly --offline --json (--repeat N, median): tokens and cost per
+     week, no tasks or outcomes
   e. incremental ingest after 1 % new lines: runs gen_corpus.py CORPUS --append-percent 1
      (THIS MODIFIES THE CORPUS; --skip-append to skip) then times the ingest into W, and
      checks both tools' totals again.
@@ -646,6 +650,9 @@ def main(argv=None):
     daily_tc = ["daily", "--format", "json", "--timezone", "UTC"]
     tasks_tc = ["tasks", "--format", "json", "--timezone", "UTC"]
     TASKS = "taskcost --warehouse W tasks --format json --timezone UTC"
+    weekly_tc = ["report", "weekly", "--weeks", "520", "--format", "json", "--timezone", "UTC"]
+    WEEKLY = "taskcost --warehouse W report weekly --weeks 520 --format json --timezone UTC"
+    CC_WEEKLY = "CLAUDE_CONFIG_DIR=CORPUS ccusage claude weekly --offline --json --timezone UTC"
     CC_SESSION = "CLAUDE_CONFIG_DIR=CORPUS ccusage claude session --offline --json --timezone UTC"
     ING = "taskcost --warehouse W ingest CORPUS/projects"
     DAY = "taskcost --warehouse W daily --format json --timezone UTC"
@@ -693,11 +700,19 @@ def main(argv=None):
         s_tasks = Step("f", "tasks report from warehouse", "taskcost", TASKS)
         if run_step(s_tasks, tc_cmd(*tasks_tc), n=a.repeat, env=env_utc):
             tasks_info.update(parse_taskcost_tasks(s_tasks.runs[-1].stdout, s_tasks.runs[-1].stderr))
+        # h. the weekly spend-per-task report (tasks, outcomes and weekly figures over all weeks)
+        run_step(
+            Step("h", "weekly spend-per-task report from warehouse", "taskcost", WEEKLY),
+            tc_cmd(*weekly_tc),
+            n=a.repeat,
+            env=env_utc,
+        )
     else:
         why = "taskcost not found" if taskcost is None else "cold ingest failed"
         skip("b", "re-ingest, nothing changed", "taskcost", ING, why)
         skip("c", "daily report from warehouse", "taskcost", DAY, why)
         skip("f", "tasks report from warehouse", "taskcost", TASKS, why)
+        skip("h", "weekly spend-per-task report from warehouse", "taskcost", WEEKLY, why)
 
     # d. ccusage
     if ccusage:
@@ -731,8 +746,16 @@ def main(argv=None):
             n=a.repeat,
             env=cc_env,
         )
+        # i. ccusage's weekly token/cost report (no tasks, no outcomes)
+        run_step(
+            Step("i", "weekly report from the JSONL files", "ccusage", CC_WEEKLY),
+            ccusage + ["claude", "weekly", "--offline", "--json", "--timezone", "UTC"],
+            n=a.repeat,
+            env=cc_env,
+        )
     else:
         skip("g", "session report from the JSONL files", "ccusage", CC_SESSION, "ccusage not run")
+        skip("i", "weekly report from the JSONL files", "ccusage", CC_WEEKLY, "ccusage not run")
 
     cmp_before = compare(reports.get("taskcost"), reports.get("ccusage"), manifest)
 
@@ -908,8 +931,9 @@ def render(info, corpus, steps, reports, cmp_before, cmp_after, append_info, a, 
     L.append("")
     L.append("| step | command | runs | wall s | CPU s | peak RSS MB (tree / max proc) |")
     L.append("|---|---|---|---|---|---|")
-    order = ["a1", "a2", "a", "b", "c", "d", "f", "g", "e", "e2", "e3"]
+    order = ["a1", "a2", "a", "b", "c", "d", "f", "g", "h", "i", "e", "e2", "e3"]
     a1, a2, b, cc, d, e, f, g = (steps.get(k) for k in ("a1", "a2", "b", "c", "d", "e", "f", "g"))
+    h, i = steps.get("h"), steps.get("i")
 
     def w(s):
         return s.wall() if s and not s.skipped and s.ok_runs() else None
@@ -953,6 +977,10 @@ def render(info, corpus, steps, reports, cmp_before, cmp_after, append_info, a, 
     L.append(
         f"| ccusage session report / taskcost tasks report (per-unit reports; tasks also judge outcomes) | "
         f"{ratio(w(g), w(f))} |"
+    )
+    L.append(
+        f"| ccusage weekly report / taskcost weekly spend-per-task report (taskcost also cuts tasks "
+        f"and judges outcomes) | {ratio(w(i), w(h))} |"
     )
     if e is not None and not e.skipped:
         L.append(

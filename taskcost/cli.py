@@ -914,7 +914,8 @@ def _weekly(
     analyze, con, params, notes = _task_params(ctx, tz, outcomes, now)
     tz = params["tz"]
     ws = WEEKDAYS.index(week_start) + 1
-    today = (now or datetime.now(UTC)).astimezone(ZoneInfo(tz)).date()
+    clock = now or datetime.now(UTC)
+    today = clock.astimezone(ZoneInfo(tz)).date()
     table, first, last, window_notes = _weekly_window(analyze, con, tz, ws, by, since, until, weeks, today)
     notes += window_notes
     week_label = _week_label(last, ws)
@@ -949,8 +950,11 @@ def _weekly(
             for note in notes:
                 click.echo(note, err=True)
             report = _html_report(ctx, analyze, con, tz, week_start, by, first, last, table, abandoned)
+            report["generated_at"] = clock.strftime("%Y-%m-%dT%H:%M:%SZ")
             report["notes"] = [explain, *notes]
-            render.html.write_report(report, out)
+            from taskcost.render import html
+
+            html.write_report(report, out)
         else:
             title = f"Spend per task, week by week ({first} to {last + _days(6)})"
             heading = f"## {title}\n\n" if fmt == "markdown" else f"{title}\n"
@@ -1077,8 +1081,6 @@ def _html_report(
     abandoned: Any,
 ) -> dict[str, Any]:
     """Everything the HTML page shows, over the weeks of the weekly table."""
-    from datetime import UTC
-
     until = last + _days(6)
     models, pairs, assumptions = _models_data(ctx, analyze, con, tz, first, until)
     people, flags = _vanity_data(analyze, con, tz, first, until, "month")
@@ -1102,7 +1104,6 @@ def _html_report(
         )
     return {
         "title": "taskcost weekly report",
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "timezone": tz,
         "week_start": week_start,
         "by": by,

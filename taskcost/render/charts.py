@@ -9,8 +9,9 @@ Each chart function takes plain Python values and returns one ``<figure>`` holdi
 - Exact values are in ``<title>`` tooltips on the marks, the browser's own, not JavaScript.
 - A chart with nothing to draw is a short "no data" text (``data-empty="true"``), never an
   empty pair of axes. ``None`` values are gaps, never zeros.
-- Labels are kept apart by estimating text widths (``CHAR_EM`` per character): crowded
-  category labels are thinned, scatter labels try four sides of their point.
+- Labels are kept apart by estimating text widths (``text_width``): crowded category labels
+  are thinned, scatter labels try six places around their dot and are left out (the dot
+  keeps its tooltip) when none is free.
 - Every string that comes from data goes through ``esc`` (``html.escape`` with quotes), in
   text and in attributes alike. Axes and grid lines are styled by the page's CSS classes;
   colours that carry meaning are attributes on the marks.
@@ -20,11 +21,14 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 FONT_PX = 12
-CHAR_EM = 0.64  # a generous average glyph width (DejaVu Sans digits are 0.636 em)
+# glyph widths in em, a little generous for the common system sans-serif fonts (DejaVu Sans
+# digits are 0.636 em): enough to keep labels apart without measuring them in a browser
+NARROW = frozenset("iljtfrI.,:;!'|()[] ")
+WIDE = frozenset("mwMW@%")
 
 # outcome colours, shared with the tables' legend swatches
 GREEN = "#3a9e6a"
@@ -70,19 +74,17 @@ def money_tick(v: float, step: float) -> str:
     """An axis tick in dollars, with as many decimals as the step between ticks needs."""
     if v >= 10_000:
         return "$" + compact(v)
-    decimals = min(2, max(0, -math.floor(math.log10(step)))) if step > 0 else 0
-    if step < 1 and round(step * 4) == step * 4:  # 0.25 steps read as cents
-        decimals = 2
+    decimals = 0 if step >= 1 else max(2, -math.floor(math.log10(step)))  # dollars, cents or less
     return f"${v:,.{decimals}f}"
 
 
-def compact(n: float | None) -> str:
+def compact(n: float | None, digits: int = 1) -> str:
     """``950``, ``12.3k``, ``1.2M``, ``3.4B``: tokens on a chart."""
     if n is None or not math.isfinite(n):
         return "—"
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(n) >= size:
-            text = f"{n / size:.1f}".removesuffix(".0")
+        if round(abs(n) / size, digits) >= 1:  # 999,999 is 1M, not 1000k
+            text = f"{n / size:.{digits}f}".rstrip("0").removesuffix(".")
             return text + suffix
     return f"{n:,.0f}" if n == int(n) else f"{n:.1f}"
 
@@ -104,14 +106,16 @@ def count_tick(v: float, step: float) -> str:
 
 
 def tokens_tick(v: float, step: float) -> str:
-    return compact(v)
+    return compact(v, digits=2)  # 1.25M, not 1.2M, on a 250k step
 
 
 # ---------------------------------------------------------------------------- geometry
 
 
 def text_width(text: str, px: float = FONT_PX) -> float:
-    return len(text) * px * CHAR_EM
+    """About how wide ``text`` is at ``px`` pixels, a little more rather than less."""
+    em = sum(0.36 if c in NARROW else 0.92 if c in WIDE else 0.75 if c.isupper() else 0.64 for c in text)
+    return em * px
 
 
 def nice_ticks(hi: float, count: int = 5, integer: bool = False) -> list[float]:
@@ -120,12 +124,25 @@ def nice_ticks(hi: float, count: int = 5, integer: bool = False) -> list[float]:
         hi = 1.0
     raw = hi / count
     magnitude = 10 ** math.floor(math.log10(raw))
-    steps = (1, 2, 5, 10) if integer else (1, 2, 2.5, 5, 10)
+    steps = (1, 2, 2.5, 5, 10) if magnitude >= 10 else (1, 2, 5, 10)  # 25 and 75 read well, 7.5 not
     step = next(m * magnitude for m in steps if m * magnitude >= raw * (1 - 1e-9))
     if integer:
         step = max(1.0, float(round(step)))
     n = math.ceil(hi / step - 1e-9)
     return [round(i * step, 10) for i in range(n + 1)]
+
+
+def fitted_ticks(lo: float, hi: float, integer: bool = False) -> list[float]:
+    """Ticks around the data with some room on both sides: from 0 when the data comes near
+    it, else from a round number below the smallest value (a scatter of similar people)."""
+    if lo < 0.4 * hi or hi <= 0:
+        return nice_ticks(hi * 1.12, integer=integer)
+    pad = (hi - lo) * 0.12 or hi * 0.1
+    ticks = nice_ticks(hi - lo + 2 * pad, integer=integer)
+    step = ticks[1] - ticks[0]
+    start = math.floor((lo - pad) / step) * step
+    end = math.ceil((hi + pad) / step) * step
+    return [round(start + i * step, 10) for i in range(round((end - start) / step) + 1)]
 
 
 @dataclass
@@ -151,8 +168,8 @@ class Frame:
     def base(self) -> float:
         return self.height - self.bottom
 
-    def y(self, v: float, hi: float) -> float:
-        return self.top + self.plot_h * (1 - v / hi)
+    def y(self, v: float, hi: float, lo: float = 0.0) -> float:
+        return self.top + self.plot_h * (1 - (v - lo) / (hi - lo))
 
     def x(self, v: float, hi: float, lo: float = 0.0) -> float:
         return self.left + self.plot_w * (v - lo) / (hi - lo)
@@ -206,36 +223,32 @@ def empty_figure(*, label: str, caption: str, message: str = "no data", wide: bo
 
 
 def legend(items: Sequence[tuple[str, str]], right: float, y: float, shape: str = "rect") -> list[str]:
-    """Swatches and names in one line ending at ``right``."""
+    """Swatches (squares, or dots for a scatter) and names in one line ending at ``right``."""
     out = []
     x = right
     for name, color in reversed(items):
         x -= text_width(name, 11.5)
         out.append(text(x, y + 4, name, class_="legend"))
         x -= 16
-        if shape == "line":
-            out.append(el("line", x1=x, y1=y, x2=x + 12, y2=y, stroke=color, stroke_width=2.5))
-        elif shape == "dot":
+        if shape == "dot":
             out.append(el("circle", cx=x + 6, cy=y, r=5, fill=color))
-        elif shape == "ring":
-            out.append(el("circle", cx=x + 6, cy=y, r=4, fill="#fff", stroke=color, stroke_width=1.5))
         else:
             out.append(el("rect", x=x + 1, y=y - 5, width=10, height=10, rx=2, fill=color))
-        x -= 14
+        x -= 10
     return out
 
 
 def y_axis(frame: Frame, ticks: Sequence[float], fmt: Callable[[float, float], str], title: str) -> list[str]:
     """Horizontal grid lines with their values on the left, the axis title above them."""
-    hi = ticks[-1]
+    lo, hi = ticks[0], ticks[-1]
     step = ticks[1] - ticks[0] if len(ticks) > 1 else hi
     out = []
     for t in ticks:
-        y = frame.y(t, hi)
+        y = frame.y(t, hi, lo)
         out.append(
             el(
                 "line",
-                class_="grid" if t else "axis",
+                class_="grid" if t != lo else "axis",
                 x1=frame.left,
                 y1=y,
                 x2=frame.width - frame.right,
@@ -243,7 +256,7 @@ def y_axis(frame: Frame, ticks: Sequence[float], fmt: Callable[[float, float], s
             )
         )
         out.append(text(frame.left - 6, y + 4, fmt(t, step), class_="tick", text_anchor="end"))
-    out.append(text(frame.left - 6, frame.top - 14, title, class_="axis-title", text_anchor="start"))
+    out.append(text(2, frame.top - 16, title, class_="axis-title"))
     return out
 
 
@@ -259,9 +272,9 @@ def x_axis_values(
             continue
         x = frame.x(t, hi, lo)
         out.append(el("line", class_="grid", x1=x, y1=frame.top, x2=x, y2=frame.base))
-        out.append(text(x, frame.base + 16, fmt(t, step), class_="tick", text_anchor="middle"))
+        out.append(text(x, frame.base + 19, fmt(t, step), class_="tick", text_anchor="middle"))
     out.append(
-        text(frame.width - frame.right, frame.base + 34, title, class_="axis-title", text_anchor="end")
+        text(frame.width - frame.right, frame.base + 37, title, class_="axis-title", text_anchor="end")
     )
     return out
 
@@ -275,9 +288,9 @@ def category_labels(frame: Frame, labels: Sequence[str], slot: float) -> list[st
     for i, label in enumerate(labels):
         if (last - i) % every:
             continue
-        out.append(
-            text(frame.left + slot * (i + 0.5), frame.base + 17, label, class_="tick", text_anchor="middle")
-        )
+        half = text_width(label) / 2
+        x = min(max(frame.left + slot * (i + 0.5), half), frame.width - half)  # inside the chart
+        out.append(text(x, frame.base + 17, label, class_="tick", text_anchor="middle"))
     return out
 
 
@@ -414,25 +427,28 @@ def scatter(
     width: float = 520,
     height: float = 320,
 ) -> str:
-    """Labelled dots; each label goes to the first side of its dot (right, left, above,
-    below) where it overlaps no other label, dot or the plot's edge."""
+    """Labelled dots on axes fitted to the data; each label goes to the first of six places
+    around its dot that overlaps no other label or dot and stays in the plot, or is left
+    out (the dot keeps its tooltip)."""
     if not points:
         return empty_figure(label=label, caption=caption)
     frame = Frame(width, height, left=52, right=16, top=44, bottom=44)
-    x_ticks = nice_ticks(max(p.x for p in points) * 1.1)
-    y_ticks = nice_ticks(max(p.y for p in points) * 1.15, integer=True)
+    x_ticks = fitted_ticks(min(p.x for p in points), max(p.x for p in points))
+    y_ticks = fitted_ticks(min(p.y for p in points), max(p.y for p in points), integer=True)
     body = y_axis(frame, y_ticks, y_fmt, y_title)
-    body += x_axis_values(frame, x_ticks, x_fmt, x_title)
+    body += x_axis_values(frame, x_ticks, x_fmt, x_title, lo=x_ticks[0])
     body += legend(legend_items, frame.width - frame.right, 14, shape="dot")
-    xy = [(frame.x(p.x, x_ticks[-1]), frame.y(p.y, y_ticks[-1])) for p in points]
+    xy = [(frame.x(p.x, x_ticks[-1], x_ticks[0]), frame.y(p.y, y_ticks[-1], y_ticks[0])) for p in points]
     boxes = [(x - 5, y - 5, x + 5, y + 5) for x, y in xy]
     bounds = (frame.left, frame.top, frame.width - frame.right, frame.base)
     for p, (x, y) in zip(points, xy, strict=True):
         body.append(el("circle", p.tip or p.label, class_="mark", cx=_r(x), cy=_r(y), r=5, fill=p.color))
     for p, (x, y) in sorted(zip(points, xy, strict=True), key=lambda item: item[1][1]):
-        box, tx, ty, anchor = _place_label(p.label, x, y, boxes, bounds)
-        boxes.append(box)
-        body.append(text(tx, ty, p.label, p.tip or None, class_="point-label", text_anchor=anchor))
+        place = _place_label(p.label, x, y, boxes, bounds)
+        if place is not None:
+            box, tx, ty, anchor = place
+            boxes.append(box)
+            body.append(text(tx, ty, p.label, p.tip or None, class_="point-label", text_anchor=anchor))
     return figure(body, width=width, height=height, label=label, caption=caption, wide=width > 600)
 
 
@@ -441,7 +457,9 @@ Box = tuple[float, float, float, float]
 
 def _place_label(
     label: str, x: float, y: float, taken: Sequence[Box], bounds: Box
-) -> tuple[Box, float, float, str]:
+) -> tuple[Box, float, float, str] | None:
+    """Where ``label`` goes next to the dot at ``x, y``: a free place inside ``bounds``, or
+    ``None`` when every place would overlap something already there."""
     w = text_width(label)
     h = FONT_PX
     candidates = [  # box, text x, text baseline, anchor
@@ -453,13 +471,10 @@ def _place_label(
         ((x + 8, y + 4, x + 8 + w, y + 4 + h), x + 8, y + 14, "start"),
     ]
     for box, tx, ty, anchor in candidates:
-        inside = (
-            box[0] >= bounds[0] and box[2] <= bounds[2] and box[1] >= bounds[1] - 30 and box[3] <= bounds[3]
-        )
+        inside = box[0] >= bounds[0] and box[2] <= bounds[2] and box[1] >= bounds[1] and box[3] <= bounds[3]
         if inside and not any(_overlap(box, other) for other in taken):
             return box, tx, ty, anchor
-    inside = [c for c in candidates if c[0][0] >= bounds[0] and c[0][2] <= bounds[2]]
-    return (inside or candidates)[0]
+    return None
 
 
 def _overlap(a: Box, b: Box) -> bool:
@@ -484,70 +499,59 @@ def lines(
     y_title: str,
     y_fmt: Callable[[float, float], str] = tokens_tick,
     mark_name: str = "",
-    width: float = 1060,
-    height: float = 340,
+    width: float = 520,
+    height: float = 300,
 ) -> str:
-    """One line per series over x = 1, 2, 3…; a ring on each marked value; the legend in a
-    column on the right, one row per series."""
+    """One line per series over x = 1, 2, 3…, broken at ``None``; a ring on each marked
+    value; the legend under the plot, one row per series."""
     known = [v for s in series for v in s.values if v is not None]
     if not known:
         return empty_figure(label=label, caption=caption, wide=width > 600)
-    legend_w = min(300.0, max(text_width(s.name) for s in series) + 34)
-    height = max(height, 60 + 20 * (len(series) + 1))
-    frame = Frame(width, height, left=60, right=legend_w + 20, top=44, bottom=44)
+    rows = len(series) + (1 if mark_name else 0)
+    frame = Frame(width, height + 20 * rows, left=52, right=16, top=44, bottom=48 + 20 * rows)
     n = max(len(s.values) for s in series)
-    x_ticks = [t for t in nice_ticks(max(n, 2), count=8, integer=True)]
+    x_ticks = nice_ticks(max(n, 2), count=6, integer=True)
     y_ticks = nice_ticks(max(known) * 1.08)
     body = y_axis(frame, y_ticks, y_fmt, y_title)
-    body += x_axis_values(frame, x_ticks, count_tick, x_title, lo=1.0 if x_ticks[-1] > 1 else 0.0)
-    lo = 1.0 if x_ticks[-1] > 1 else 0.0
+    body += x_axis_values(frame, x_ticks, count_tick, x_title, lo=1.0)
 
     def xy(i: int, v: float) -> tuple[float, float]:
-        return frame.x(i + 1, x_ticks[-1], lo), frame.y(v, y_ticks[-1])
+        return frame.x(i + 1, x_ticks[-1], 1.0), frame.y(v, y_ticks[-1])
 
-    legend_x = frame.width - legend_w
+    legend_y = frame.base + 56
     for k, s in enumerate(series):
+        tip = s.tip or s.name
         points = [None if v is None else xy(i, v) for i, v in enumerate(s.values)]
         for run in _runs(points):
-            shape = "polyline" if len(run) > 1 else "circle"
-            if shape == "circle":
+            if len(run) == 1:
+                x, y = run[0]
+                body.append(el("circle", tip, class_="mark", cx=_r(x), cy=_r(y), r=2.5, fill=s.color))
+            else:
+                body.append(
+                    el("polyline", tip, class_="mark line", points=_points(run), stroke=s.color, fill="none")
+                )
+        for i, (marked, p) in enumerate(zip(s.marks, points, strict=False)):
+            if marked and p is not None:
+                ring_tip = f"{s.name}: {mark_name} {i + 1}"
                 body.append(
                     el(
                         "circle",
-                        s.tip or s.name,
-                        class_="mark",
-                        cx=_r(run[0][0]),
-                        cy=_r(run[0][1]),
-                        r=2.5,
-                        fill=s.color,
-                    )
-                )
-            else:
-                body.append(
-                    el(
-                        "polyline",
-                        s.tip or s.name,
-                        class_="mark line",
-                        points=_points(run),
+                        ring_tip,
+                        class_="mark ring",
+                        cx=_r(p[0]),
+                        cy=_r(p[1]),
+                        r=4.5,
                         stroke=s.color,
-                        fill="none",
                     )
                 )
-        for i, marked in enumerate(s.marks):
-            p = points[i] if i < len(points) else None
-            if marked and p is not None:
-                tip = f"{s.name}: {mark_name} before call {i + 1}"
-                body.append(
-                    el("circle", tip, class_="mark ring", cx=_r(p[0]), cy=_r(p[1]), r=4.5, stroke=s.color)
-                )
-        y = frame.top + 6 + 20 * k
-        body.append(el("line", x1=legend_x, y1=y, x2=legend_x + 18, y2=y, stroke=s.color, stroke_width=3))
-        body.append(text(legend_x + 26, y + 4, s.name, s.tip or None, class_="legend"))
+        y = legend_y + 20 * k
+        body.append(el("line", x1=frame.left, y1=y, x2=frame.left + 18, y2=y, stroke=s.color, stroke_width=3))
+        body.append(text(frame.left + 26, y + 4, _shorten(s.name, 60), tip, class_="legend"))
     if mark_name:
-        y = frame.top + 6 + 20 * len(series)
-        body.append(el("circle", cx=legend_x + 9, cy=y, r=4.5, class_="ring", stroke="#59636e"))
-        body.append(text(legend_x + 26, y + 4, mark_name, class_="legend"))
-    return figure(body, width=width, height=height, label=label, caption=caption, wide=width > 600)
+        y = legend_y + 20 * len(series)
+        body.append(el("circle", cx=frame.left + 9, cy=y, r=4.5, class_="ring", stroke="#59636e"))
+        body.append(text(frame.left + 26, y + 4, mark_name, class_="legend"))
+    return figure(body, width=width, height=frame.height, label=label, caption=caption, wide=width > 600)
 
 
 @dataclass
@@ -585,9 +589,9 @@ def stacked_bars(
     for t in ticks:
         x = frame.x(t, hi)
         body.append(el("line", class_="grid" if t else "axis", x1=x, y1=frame.top, x2=x, y2=frame.base))
-        body.append(text(x, frame.base + 16, tick_fmt(t, step), class_="tick", text_anchor="middle"))
+        body.append(text(x, frame.base + 19, tick_fmt(t, step), class_="tick", text_anchor="middle"))
     body.append(
-        text(frame.width - frame.right, frame.base + 34, axis_title, class_="axis-title", text_anchor="end")
+        text(frame.width - frame.right, frame.base + 37, axis_title, class_="axis-title", text_anchor="end")
     )
     for i, (bar, name) in enumerate(zip(bars, names, strict=True)):
         y = frame.top + 34 * i + 7
@@ -609,8 +613,8 @@ def stacked_bars(
 # ---------------------------------------------------------------------------- helpers
 
 
-def _sum(values: object) -> float | None:
-    known = [v for v in values if v is not None]  # type: ignore[attr-defined]
+def _sum(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
     return sum(known) if known else None
 
 
