@@ -928,10 +928,11 @@ def _weekly(
         f"Per completed = all spend (abandoned and unknown tasks included) / completed tasks. "
         f"A task counts in the week it started; weeks start on {week_start.capitalize()}, dates in {tz}."
     )
+    if fmt in ("json", "csv", "html"):  # the notes of the text formats go to stderr
+        for note in notes:
+            click.echo(note, err=True)
     with _output(output) as out:
         if fmt == "json":
-            for note in notes:
-                click.echo(note, err=True)
             render.write_object(
                 {
                     "timezone": tz,
@@ -943,12 +944,8 @@ def _weekly(
                 out,
             )
         elif fmt == "csv":
-            for note in notes:
-                click.echo(note, err=True)
             render.write(table, "csv", out)
         elif fmt == "html":
-            for note in notes:
-                click.echo(note, err=True)
             report = _html_report(ctx, analyze, con, tz, week_start, by, first, last, table, abandoned)
             report["generated_at"] = clock.strftime("%Y-%m-%dT%H:%M:%SZ")
             report["notes"] = [explain, *notes]
