@@ -7,7 +7,10 @@ run with ``taskcost sql``, against the same views.
 
 Tasks (docs/tasks.md) are derived, never stored: ``sql/views/task_items.sql`` places every
 request and event in a task, ``task_facts.sql`` gathers each task's figures and outcome
-evidence, ``override_matches.sql`` ties ``--outcomes`` rows to tasks. They are views on
+evidence, ``override_matches.sql`` ties ``--outcomes`` rows to tasks, ``people.sql`` maps
+users and machines to people and teams (the team config, ``config.py``), and
+``task_outcomes.sql`` judges each task's outcome as of ``report_clock`` (the report's
+"now"); the team reports (docs/reports.md) read it. They are views on
 every connection (so ``taskcost sql`` can read them) and are computed once into temporary
 tables by ``materialize_tasks`` for the commands that run several task reports. A better
 rule therefore applies to the whole history at once, with no re-ingest.
