@@ -59,34 +59,41 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
     raise click.BadParameter(f"{value!r} is not a date like 2026-11-23")
 
 
-def report_options(f: Any) -> Any:
-    for opt in reversed(
-        [
-            click.option(
-                "--since", callback=_date, metavar="DATE", help="First local date to include (YYYY-MM-DD)."
-            ),
-            click.option(
-                "--until", callback=_date, metavar="DATE", help="Last local date to include (YYYY-MM-DD)."
-            ),
-            click.option(
-                "--timezone",
-                "tz",
-                metavar="ZONE",
-                help="IANA zone for dates, e.g. Europe/Paris (default: this machine's zone).",
-            ),
-            click.option("--source", type=click.Choice(SOURCE_NAMES), help="Only this log source."),
-            click.option(
-                "--format",
-                "fmt",
-                type=click.Choice(["table", "json", "csv"]),
-                default="table",
-                show_default=True,
-                help="Output format.",
-            ),
-        ]
-    ):
-        f = opt(f)
-    return f
+def with_options(options: list[Any]) -> Any:
+    """Apply a list of click options, in the order given in ``--help``."""
+
+    def decorate(f: Any) -> Any:
+        for opt in reversed(options):
+            f = opt(f)
+        return f
+
+    return decorate
+
+
+RANGE_OPTIONS = [
+    click.option("--since", callback=_date, metavar="DATE", help="First local date to include (YYYY-MM-DD)."),
+    click.option("--until", callback=_date, metavar="DATE", help="Last local date to include (YYYY-MM-DD)."),
+]
+report_options = with_options(
+    [
+        *RANGE_OPTIONS,
+        click.option(
+            "--timezone",
+            "tz",
+            metavar="ZONE",
+            help="IANA zone for dates, e.g. Europe/Paris (default: this machine's zone).",
+        ),
+        click.option("--source", type=click.Choice(SOURCE_NAMES), help="Only this log source."),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["table", "json", "csv"]),
+            default="table",
+            show_default=True,
+            help="Output format.",
+        ),
+    ]
+)
 
 
 @click.group(cls=TaskcostGroup, invoke_without_command=True)
@@ -524,10 +531,7 @@ TASK_OPTIONS = [
 ]
 
 
-def task_options(f: Any) -> Any:
-    for opt in reversed(TASK_OPTIONS):
-        f = opt(f)
-    return f
+task_options = with_options(TASK_OPTIONS)
 
 
 @cli.command()
@@ -712,46 +716,33 @@ COSTLIEST = 5  # abandoned tasks listed under the weekly table; trajectories in 
 
 
 def report_command_options(formats: tuple[str, ...] = REPORT_FORMATS) -> Any:
-    def decorate(f: Any) -> Any:
-        for opt in reversed(
-            [
-                click.option(
-                    "--since",
-                    callback=_date,
-                    metavar="DATE",
-                    help="First local date to include (YYYY-MM-DD).",
-                ),
-                click.option(
-                    "--until", callback=_date, metavar="DATE", help="Last local date to include (YYYY-MM-DD)."
-                ),
-                click.option(
-                    "--timezone",
-                    "tz",
-                    metavar="ZONE",
-                    help="IANA zone for dates and weeks (default: this machine's zone).",
-                ),
-                click.option(
-                    "--format",
-                    "fmt",
-                    type=click.Choice(formats),
-                    default="table",
-                    show_default=True,
-                    help="Output format (markdown: to paste into a wiki or chat; html: one offline page).",
-                ),
-                click.option(
-                    "--output",
-                    "-o",
-                    type=click.Path(dir_okay=False, writable=True),
-                    metavar="FILE",
-                    help="Write the report to FILE instead of stdout.",
-                ),
-                *TASK_OPTIONS,
-            ]
-        ):
-            f = opt(f)
-        return f
-
-    return decorate
+    return with_options(
+        [
+            *RANGE_OPTIONS,
+            click.option(
+                "--timezone",
+                "tz",
+                metavar="ZONE",
+                help="IANA zone for dates and weeks (default: this machine's zone).",
+            ),
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(formats),
+                default="table",
+                show_default=True,
+                help="Output format (markdown: to paste into a wiki or chat; html: one offline page).",
+            ),
+            click.option(
+                "--output",
+                "-o",
+                type=click.Path(dir_okay=False, writable=True),
+                metavar="FILE",
+                help="Write the report to FILE instead of stdout.",
+            ),
+            *TASK_OPTIONS,
+        ]
+    )
 
 
 class _output:
@@ -786,54 +777,6 @@ def _economics(ctx: click.Context, **given: Any) -> dict[str, Any]:
     chosen.update({k: v for k, v in given.items() if v is not None})
     chosen["fix_cost"] = chosen["labor_rate"] * chosen["fix_minutes"] / 60
     return chosen
-
-
-def _week_of(day: date, week_start: int) -> date:
-    from datetime import timedelta
-
-    return day - timedelta(days=(day.isoweekday() - week_start) % 7)
-
-
-def _weekly_window(
-    analyze: Any,
-    con: Any,
-    tz: str,
-    week_start: int,
-    by: str | None,
-    since: date | None,
-    until: date | None,
-    weeks: int,
-    today: date,
-) -> tuple[Any, date, date, list[str]]:
-    """The weekly rows of the selected weeks, the first and last week shown, and notes.
-
-    Every week is computed over the whole history, so the first week shown still has its
-    change from the week before; ``--since``/``--until`` select the weeks that contain
-    them; else the last ``weeks`` weeks up to this one, or up to the latest week with
-    tasks when this one has none yet."""
-    from datetime import timedelta
-
-    import pyarrow.compute as pc
-
-    table = analyze.run(con, "weekly", tz=tz, week_start=week_start, by=by, since=None, until=None)
-    if table.num_rows == 0:
-        raise NoData("no tasks in the warehouse")
-    notes = []
-    starts = table.column("week_start")
-    if since or until:
-        first = _week_of(since, week_start) if since else pc.min(starts).as_py()
-        last = _week_of(until, week_start) if until else pc.max(starts).as_py()
-    else:
-        last = _week_of(today, week_start)
-        latest = pc.max(starts).as_py()
-        if latest < last:
-            notes.append(f"No tasks since the week of {latest}; the report ends with that week.")
-            last = latest
-        first = last - timedelta(weeks=weeks - 1)
-    shown = table.filter((pc.field("week_start") >= first) & (pc.field("week_start") <= last))
-    if shown.num_rows == 0:
-        raise NoData(f"no tasks in the weeks of {first} to {last}")
-    return shown, first, last, notes
 
 
 WEEKLY_TITLES = {
@@ -916,9 +859,11 @@ def _weekly(
     ws = WEEKDAYS.index(week_start) + 1
     clock = now or datetime.now(UTC)
     today = clock.astimezone(ZoneInfo(tz)).date()
-    table, first, last, window_notes = _weekly_window(analyze, con, tz, ws, by, since, until, weeks, today)
+    table, first, last, window_notes = analyze.weekly(
+        con, tz=tz, week_start=ws, by=by, since=since, until=until, weeks=weeks, today=today
+    )
     notes += window_notes
-    week_label = _week_label(last, ws)
+    week_label = analyze.week_label(last, ws)
     abandoned = analyze.run(con, "weekly_abandoned", tz=tz, week=last, limit=COSTLIEST)
     scope = {"tz": tz, "since": first, "until": last + _days(6), "source": None}
     notes += _outside_notes(analyze, con, scope)
@@ -973,14 +918,6 @@ def _weekly(
                     truncate={"prompt_preview": 60},
                 ),
             )
-
-
-def _week_label(week: date, week_start: int) -> str:
-    """As the weekly report names weeks: ISO ``2026-W47``, else the first day."""
-    if week_start == 1:
-        year, number, _ = week.isocalendar()
-        return f"{year}-W{number:02d}"
-    return week.isoformat()
 
 
 def _days(n: int) -> Any:
@@ -1134,17 +1071,6 @@ WEEKLY_OPTIONS = [
         help="Weeks shown, up to this one (without --since/--until).",
     ),
 ]
-
-
-def with_options(options: list[Any]) -> Any:
-    """Apply a list of click options, in the order given in ``--help``."""
-
-    def decorate(f: Any) -> Any:
-        for opt in reversed(options):
-            f = opt(f)
-        return f
-
-    return decorate
 
 
 @cli.group(invoke_without_command=True)

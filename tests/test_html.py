@@ -641,6 +641,29 @@ def open_page(browser: Chromium, session: str, path: Path) -> list[dict[str, Any
     return result
 
 
+VIEWPORT = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+
+
+def open_tab(browser: Chromium) -> str:
+    """A blank tab 1280 px wide, with the events the checks read; returns its session."""
+    target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+    session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+    for method in ("Runtime.enable", "Log.enable", "Page.enable", "Network.enable"):
+        browser.send(method, {}, session)
+    browser.send("Emulation.setDeviceMetricsOverride", VIEWPORT, session)
+    return session
+
+
+def screenshot(browser: Chromium, session: str, name: str) -> None:
+    """The whole page as tests/artifacts/NAME, then the viewport back to its size."""
+    size = browser.send("Page.getLayoutMetrics", {}, session)["cssContentSize"]
+    browser.send("Emulation.setDeviceMetricsOverride", {**VIEWPORT, "height": int(size["height"])}, session)
+    shot = browser.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / name).write_bytes(base64.b64decode(shot["data"]))
+    browser.send("Emulation.setDeviceMetricsOverride", VIEWPORT, session)
+
+
 def problems(browser: Chromium) -> list[Any]:
     found = []
     for event in browser.events:
@@ -674,12 +697,7 @@ def test_report_in_headless_chromium(tmp_path: Path) -> None:
 
     browser = Chromium(binary, tmp_path / "profile")
     try:
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for method in ("Runtime.enable", "Log.enable", "Page.enable", "Network.enable"):
-            browser.send(method, {}, session)
-        metrics = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
-        browser.send("Emulation.setDeviceMetricsOverride", metrics, session)
+        session = open_tab(browser)
 
         found = open_page(browser, session, report_path)
         assert problems(browser) == []
@@ -691,17 +709,7 @@ def test_report_in_headless_chromium(tmp_path: Path) -> None:
             assert chart["overlaps"] == [], chart
             assert chart["outside"] == [], chart
 
-        size = browser.send("Page.getLayoutMetrics", {}, session)["cssContentSize"]
-        browser.send(
-            "Emulation.setDeviceMetricsOverride", {**metrics, "height": int(size["height"])}, session
-        )
-        shot = browser.send(
-            "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session
-        )
-        ARTIFACTS.mkdir(exist_ok=True)
-        (ARTIFACTS / "html_report.png").write_bytes(base64.b64decode(shot["data"]))
-
-        browser.send("Emulation.setDeviceMetricsOverride", metrics, session)
+        screenshot(browser, session, "html_report.png")
         found = open_page(browser, session, big_path)
         assert problems(browser) == []
         assert len(found) == 5 and not any(c["empty"] for c in found), found
@@ -754,12 +762,7 @@ def test_cli_report_of_a_team_in_headless_chromium(tmp_path: Path) -> None:
 
     browser = Chromium(binary, tmp_path / "profile")
     try:
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for method in ("Runtime.enable", "Log.enable", "Page.enable", "Network.enable"):
-            browser.send(method, {}, session)
-        metrics = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
-        browser.send("Emulation.setDeviceMetricsOverride", metrics, session)
+        session = open_tab(browser)
         found = open_page(browser, session, page)
         assert problems(browser) == []
         assert len(found) == 5, found
@@ -767,14 +770,6 @@ def test_cli_report_of_a_team_in_headless_chromium(tmp_path: Path) -> None:
             assert not chart["empty"] and chart["marks"] > 0, chart
             assert chart["width"] > 300 and chart["height"] > 100, chart
             assert chart["overlaps"] == [] and chart["outside"] == [], chart
-        size = browser.send("Page.getLayoutMetrics", {}, session)["cssContentSize"]
-        browser.send(
-            "Emulation.setDeviceMetricsOverride", {**metrics, "height": int(size["height"])}, session
-        )
-        shot = browser.send(
-            "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session
-        )
-        ARTIFACTS.mkdir(exist_ok=True)
-        (ARTIFACTS / "team_report.png").write_bytes(base64.b64decode(shot["data"]))
+        screenshot(browser, session, "team_report.png")
     finally:
         browser.close()

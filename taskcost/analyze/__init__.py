@@ -19,7 +19,7 @@ rule therefore applies to the whole history at once, with no re-ingest.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib.resources import files as _resources
 from typing import Any
@@ -276,6 +276,59 @@ def run_with(
     return rows, run(con, second, **{k: v for k, v in params.items() if k in declared_params(second)})
 
 
+def week_of(day: date, week_start: int) -> date:
+    """The first day of ``day``'s week, weeks starting on ISO weekday ``week_start``."""
+    return day - timedelta(days=(day.isoweekday() - week_start) % 7)
+
+
+def week_label(week: date, week_start: int) -> str:
+    """A week as the weekly report names it: ISO ``2026-W47``, else its first day."""
+    if week_start == 1:
+        year, number, _ = week.isocalendar()
+        return f"{year}-W{number:02d}"
+    return week.isoformat()
+
+
+def weekly(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    tz: str,
+    week_start: int,
+    by: str | None,
+    since: date | None,
+    until: date | None,
+    weeks: int,
+    today: date,
+) -> tuple[pa.Table, date, date, list[str]]:
+    """The weekly report's rows for the selected weeks, the first and last week, and notes.
+
+    Every week is computed over the whole history, so the first week shown still has its
+    change from the week before; ``since``/``until`` select the weeks that contain them;
+    else the last ``weeks`` weeks up to ``today``'s, or up to the latest week with tasks
+    when that one has none yet."""
+    import pyarrow.compute as pc
+
+    table = run(con, "weekly", tz=tz, week_start=week_start, by=by)
+    if table.num_rows == 0:
+        raise NoData("no tasks in the warehouse")
+    notes = []
+    starts = table.column("week_start")
+    if since or until:
+        first = week_of(since, week_start) if since else pc.min(starts).as_py()
+        last = week_of(until, week_start) if until else pc.max(starts).as_py()
+    else:
+        last = week_of(today, week_start)
+        latest = pc.max(starts).as_py()
+        if latest < last:
+            notes.append(f"No tasks since the week of {latest}; the report ends with that week.")
+            last = latest
+        first = last - timedelta(weeks=weeks - 1)
+    shown = table.filter((pc.field("week_start") >= first) & (pc.field("week_start") <= last))
+    if shown.num_rows == 0:
+        raise NoData(f"no tasks in the weeks of {first} to {last}")
+    return shown, first, last, notes
+
+
 def query(con: duckdb.DuckDBPyConnection, text: str) -> pa.Table:
     """Run user SQL: read-only statements only (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN)."""
     try:
@@ -316,4 +369,7 @@ __all__ = [
     "run_with",
     "set_clock",
     "use_config",
+    "week_label",
+    "week_of",
+    "weekly",
 ]

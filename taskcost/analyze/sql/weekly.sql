@@ -2,13 +2,13 @@
 -- grain: one row per week (local dates in $tz), overall, plus one per week and group when $by is set
 -- reads: task_outcomes (views/task_outcomes.sql)
 -- params: $tz VARCHAR, $week_start INTEGER (ISO day the week starts on: 1 Monday … 7 Sunday),
---         $by VARCHAR (nullable: 'user', 'team', 'project', 'model' or 'source'),
---         $since DATE (nullable), $until DATE (nullable) (local dates of started_at)
+--         $by VARCHAR (nullable: 'user', 'team', 'project', 'model' or 'source')
 -- A task counts in the week it started. spend_usd is the spend of every task (abandoned
 -- and unknown included); cost_per_completed_usd divides it by the completed tasks. Costs
 -- of unpriced requests are not guessed: they are counted in unpriced_requests. `group` is
 -- null on a week's overall row. Changes compare with the calendar week before (null when
--- it had no tasks).
+-- it had no tasks). Every week of the history: the caller selects the weeks it shows
+-- (analyze.weekly), so the first one shown still has its change.
 WITH dated AS (
     SELECT *, CAST(timezone($tz, started_at) AS DATE) AS day
     FROM task_outcomes
@@ -29,7 +29,6 @@ tasks AS (
         cache_read_tokens,
         input_tokens + cache_read_tokens + cache_write_tokens + output_tokens AS tokens
     FROM dated
-    WHERE ($since IS NULL OR day >= $since) AND ($until IS NULL OR day <= $until)
 ),
 weeks AS (
     SELECT
