@@ -327,7 +327,8 @@ def test_malformed_lines_and_records_are_counted_not_fatal(tmp_path: Path) -> No
     jsonl(tmp_path / "o.jsonl", lines)
     stderr = ingest(tmp_path / "o.jsonl").stderr
     assert skip_counts(stderr) == {
-        "unexpected_shape": 3,  # "many", -5, attributes not a list
+        "unexpected_shape": 2,  # "many", attributes not a list
+        "out_of_range": 1,  # -5
         "missing_field": 2,  # no token counts, no event name
         "malformed_json": 1,
         "not_an_object": 1,

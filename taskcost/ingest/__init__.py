@@ -16,6 +16,15 @@ Incremental reading, per file (the catalog entry is what the last committed run 
 A file that disappeared is not an event: its rows stay (Claude Code deletes old
 transcripts; the warehouse keeps the history).
 
+No path stops a run (RELIABILITY.md): a folder that cannot be listed, a file that cannot
+be read, a symbolic link that loops or points nowhere, a FIFO, socket or device (opening
+one could block for ever) is reported in ``IngestReport.unreadable`` and the rest is
+read; a file whose parse fails (a bug: sources turn bad lines into counted skips) is
+reported in ``IngestReport.failed``, its rows are dropped and its catalog entry is not
+advanced, so it is read again by the next run. Only a path given on the command line that
+does not exist is an error. Parser processes ignore Ctrl-C (the parent handles it, once)
+and exit when their parent dies.
+
 Documents (a vendor export page, a JSON array, a CSV table) are files a source reads
 whole: they are recognised on their first bytes (``sniff_document``), parsed as one
 chunk, and read again whole whenever they change. Their size is bounded by the export
@@ -27,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import threading
 import time
 from collections import Counter
@@ -36,7 +46,19 @@ from importlib import import_module
 from typing import Any
 
 from taskcost.errors import MalformedInput, NoData, TaskcostError
-from taskcost.ingest._base import MAX_EXAMPLES, SKIP_REASONS, Chunk, ChunkResult, Rows, Skips, Source
+from taskcost.ingest._base import (
+    MAX_EXAMPLES,
+    SKIP_REASONS,
+    Chunk,
+    ChunkResult,
+    Rows,
+    Skips,
+    Source,
+    file_kind,
+    path_error,
+    walk,
+)
+from taskcost.ingest._lines import BOM
 
 #: one module per source, named like the source (`taskcost.ingest.<name>` defines SOURCE)
 SOURCE_NAMES = (
@@ -85,6 +107,10 @@ class IngestReport:
     unrecognised: list[tuple[str, str]] = field(default_factory=list)  # (file, why): no source claims it
     pending: int = 0  # files with no complete line yet: sniffed once they have one
     vanished: list[str] = field(default_factory=list)  # deleted while this run read them
+    #: (path, why): paths that could not be used (unlistable, unreadable, loops, FIFOs)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    #: (path, why): files whose parse failed; read again by the next run
+    failed: list[tuple[str, str]] = field(default_factory=list)
     bytes_read: int = 0
     lines_read: int = 0
     skips: Counter[str] = field(default_factory=Counter)
@@ -146,23 +172,36 @@ def _fingerprint(path: str, offset: int) -> tuple[str, str]:
     ).hexdigest()
 
 
-def _discover(paths: Iterable[str], sources: dict[str, Source]) -> list[str]:
+def _discover(
+    paths: Iterable[str], sources: dict[str, Source], unreadable: list[tuple[str, str]]
+) -> list[str]:
+    """The files to consider under ``paths``: one walk of each folder for the file names
+    of every source. Paths that cannot be used are added to ``unreadable``."""
+    suffixes = tuple(sorted({x for src in sources.values() for x in src.suffixes}))
     files: dict[str, None] = {}
     for p in paths:
-        if os.path.isdir(p):
-            root = os.path.realpath(p)
-            found = set()
-            for src in sources.values():
-                found.update(src.discover(root))
-            for f in sorted(found):
+        try:
+            mode = os.stat(p).st_mode
+        except FileNotFoundError:
+            if not os.path.islink(p):
+                raise TaskcostError(f"no such file or directory: {p}") from None
+            unreadable.append((p, "a symbolic link to nothing"))
+            continue
+        except OSError as e:
+            unreadable.append((p, path_error(e)))
+            continue
+        if stat.S_ISDIR(mode):
+            found, problems = walk(os.path.realpath(p), suffixes)
+            unreadable.extend(problems)
+            for f in found:
                 if any(_ignores(src, f) for src in sources.values()):
                     continue
                 # under a resolved root only a symlink can hide another path to the same file
                 files[os.path.realpath(f) if os.path.islink(f) else f] = None
-        elif os.path.exists(p):
+        elif stat.S_ISREG(mode):
             files[os.path.realpath(p)] = None
         else:
-            raise TaskcostError(f"no such file or directory: {p}")
+            unreadable.append((p, f"not a regular file ({file_kind(mode)})"))
     found = list(files)
     for src in sources.values():
         shadowed = getattr(src, "shadowed", None)
@@ -180,17 +219,24 @@ def _ignores(src: Source, path: str) -> bool:
 def _sniff(path: str, sources: dict[str, Source]) -> tuple[str | None, bool, str]:
     """The source whose format the file is in and whether it is read whole (a document),
     or None and why no source claims it. Each complete line is offered to every line
-    source still undecided, until one says yes (up to SNIFF_LINES lines, a long line
-    being read whole); then the file's first SNIFF_BYTES to every document source."""
+    source still undecided, until one says yes (up to SNIFF_LINES lines; a line longer
+    than MAX_SNIFF_LINE is passed over); then the file's first SNIFF_BYTES to every
+    document source. A UTF-8 byte order mark at the start is not part of the first line."""
     undecided = {n: s for n, s in sources.items() if getattr(s, "sniff", None) is not None}
     first: bytes | None = None
+    too_long = 0
     with open(path, "rb") as f:
         head = f.read(SNIFF_BYTES)
-        f.seek(0)
+        bom = len(BOM) if head.startswith(BOM) else 0
+        head = head[bom:]
+        f.seek(bom)
         for _ in range(SNIFF_LINES if undecided else 0):
             line = f.readline(MAX_SNIFF_LINE)
             if not line.endswith(b"\n"):
-                break
+                if len(line) < MAX_SNIFF_LINE or not _skip_line(f):
+                    break  # the end of the file
+                too_long += 1
+                continue
             if first is None and line.strip():
                 first = line
             for name, src in list(undecided.items()):
@@ -205,7 +251,20 @@ def _sniff(path: str, sources: dict[str, Source]) -> tuple[str | None, bool, str
         sniff_document = getattr(src, "sniff_document", None)
         if sniff_document is not None and sniff_document(head):
             return name, True, ""
+    if first is None and too_long:
+        mib = MAX_SNIFF_LINE >> 20
+        return None, False, f"its first lines are over {mib} MiB each: pass --source NAME to read it"
     return None, False, _why_unrecognised(first, head)
+
+
+def _skip_line(f: Any) -> bool:
+    """Read ``f`` up to just after the next newline; False when the file ends first."""
+    while block := f.read(1 << 20):
+        nl = block.find(b"\n")
+        if nl >= 0:
+            f.seek(nl + 1 - len(block), os.SEEK_CUR)
+            return True
+    return False
 
 
 def _whole(src: Source, path: str) -> bool:
@@ -246,7 +305,7 @@ def _why_unrecognised(first: bytes | None, head: bytes) -> str:
 
 def _has_complete_line(path: str) -> bool:
     with open(path, "rb") as f:
-        return f.readline(MAX_SNIFF_LINE).endswith(b"\n")
+        return _skip_line(f)
 
 
 def _split(path: str, source: str, start: int, size: int, next_id: Callable[[], int]) -> list[Chunk]:
@@ -290,20 +349,38 @@ def _parse_task(task: list[tuple[Chunk, dict[str, Any]]], staging: str, task_id:
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
-        results = []
-        for chunk, state in task:
-            try:
-                results.append(SOURCES[chunk.source].parse_chunk(chunk, state, rows))
-            except FileNotFoundError:  # deleted since it was planned (the agent's clean-up)
-                results.append(ChunkResult(chunk.chunk_id, 0, chunk.start, {}, Skips(), vanished=True))
+        results = [_parse_chunk(chunk, state, rows) for chunk, state in task]
     finally:
         if gc_was_on:
             gc.enable()
-    for name, table in rows.tables().items():
+    tables, rejected = rows.tables()
+    by_id = {r.chunk_id: r for r in results}
+    for bad in rejected:  # a line with a value out of its type or range: skipped
+        by_id[bad.chunk_id].skips.add(bad.reason, bad.line_in_chunk, bad.detail)
+    for name, table in tables.items():
         if table.num_rows:
             # scratch files, read once by the merge: speed over size
             pq.write_table(table, os.path.join(staging, f"t{task_id:06d}.{name}.parquet"), compression="none")
     return results
+
+
+def _parse_chunk(chunk: Chunk, state: dict[str, Any], rows: Rows) -> ChunkResult:
+    """One chunk parsed; an error costs this file (its rows are rolled back), not the run."""
+    mark = rows.mark()
+    try:
+        return SOURCES[chunk.source].parse_chunk(chunk, state, rows)
+    except FileNotFoundError:  # deleted since it was planned (the agent's clean-up)
+        rows.rollback(mark)
+        return ChunkResult(chunk.chunk_id, 0, chunk.start, {}, Skips(), vanished=True)
+    except OSError as e:
+        rows.rollback(mark)
+        return ChunkResult(chunk.chunk_id, 0, chunk.start, {}, Skips(), failed=path_error(e))
+    except Exception as e:  # noqa: BLE001 - sources skip bad lines; this is a bug, kept to its file
+        rows.rollback(mark)
+        why = f"{type(e).__name__}: {e}"
+        why = why if len(why) <= 160 else why[:159] + "…"
+        failed = f"could not be parsed ({why}); a bug in taskcost, please report it; read again next run"
+        return ChunkResult(chunk.chunk_id, 0, chunk.start, {}, Skips(), failed=failed)
 
 
 def run(
@@ -341,7 +418,7 @@ def run(
             raise NoData(f"no logs found (looked in {wanted}); pass a path to ingest")
     report = IngestReport()
     t0 = time.perf_counter()
-    files = _discover(roots, sources)
+    files = _discover(roots, sources, report.unreadable)
     report.files_seen = len(files)
 
     counter = iter(range(1, 1 << 31))
@@ -349,68 +426,18 @@ def run(
     new_entries: dict[str, dict[str, Any]] = {}
     for path in files:
         try:
-            st = os.stat(path)
-            old = catalog.get(path)
-            if old and old["size"] == st.st_size and old["mtime_ns"] == st.st_mtime_ns:
-                report.files_unchanged += 1
-                continue
-            why = ""
-            if forced is not None:
-                source, whole = forced, _whole(sources[forced], path)
-            elif old:
-                source, whole = old["source"], old.get("whole", False)
-            else:
-                source, whole, why = _sniff(path, sources)
-            if whole and st.st_size > MAX_DOCUMENT:
-                report.unrecognised.append(
-                    (path, f"a {st.st_size >> 20} MiB document: larger than taskcost reads whole")
-                )
-                continue
+            planned = _plan_file(path, catalog.get(path), sources, forced, report, lambda: next(counter))
         except FileNotFoundError:  # deleted since discovery (the agent's own clean-up)
             report.vanished.append(path)
             continue
-        if source is None:
-            if why.startswith("a JSON document") or _has_complete_line(path):
-                report.unrecognised.append((path, why))
-            else:
-                report.pending += 1
+        except OSError as e:  # unreadable (permissions, I/O error): reported, the rest is read
+            report.unreadable.append((path, path_error(e)))
             continue
-        start, action, state = 0, "new", {}
-        line_base = 0
-        if old and old["source"] == source:
-            action = "reread"
-            if (
-                not whole
-                and st.st_size >= old["offset"]
-                and _fingerprint(path, old["offset"])
-                == (
-                    old["head"],
-                    old["tail"],
-                )
-            ):
-                start, action = old["offset"], "appended"
-                state, line_base = old.get("state", {}), old["lines"]
-        entry = {
-            "source": source,
-            "size": st.st_size,
-            "mtime_ns": st.st_mtime_ns,
-            "offset": start,
-            "lines": line_base,
-            "state": state,
-        }
-        if whole:
-            entry["whole"] = True
-        new_entries[path] = entry
-        if start >= st.st_size:  # touched, nothing new
-            entry["head"], entry["tail"] = _fingerprint(path, start)
-            continue
-        if whole:
-            chunks = [Chunk(next(counter), path, source, 0, st.st_size, whole=True)]
-        elif sources[source].splittable:
-            chunks = _split(path, source, start, st.st_size, lambda: next(counter))
-        else:
-            chunks = [Chunk(next(counter), path, source, start, st.st_size)]
-        plan.append((FileReport(path, source, action, start, st.st_size - start), chunks, state))
+        if planned is not None:
+            entry, item = planned
+            new_entries[path] = entry
+            if item is not None:
+                plan.append(item)
 
     t1 = time.perf_counter()
     report.timings["discover and plan"] = t1 - t0
@@ -450,6 +477,11 @@ def run(
             entry["offset"] = res.consumed_to
         entry["lines"] = line_base
         entry["state"] = carried
+        failed = next((r.failed for c in chunks if (r := results[c.chunk_id]).failed), None)
+        if failed is not None:  # the rows of its other chunks are kept: dedupe makes the rereading right
+            del new_entries[frep.path]
+            report.failed.append((frep.path, failed))
+            continue
         try:
             if any(results[c.chunk_id].vanished for c in chunks):
                 raise FileNotFoundError(frep.path)
@@ -458,13 +490,22 @@ def run(
             del new_entries[frep.path]
             report.vanished.append(frep.path)
             continue
+        except OSError as e:
+            del new_entries[frep.path]
+            report.failed.append((frep.path, path_error(e)))
+            continue
         frep.bytes = entry["offset"] - frep.start
         report.files_read.append(frep)
 
-    if strict and (report.skips or report.unrecognised):
+    if strict and (report.skips or report.unrecognised or report.unreadable or report.failed):
         problems = report.skip_summary()
-        if report.unrecognised:
-            problems.append(f"files in no known format: {', '.join(p for p, _ in report.unrecognised[:3])}")
+        for what, paths in (
+            ("files in no known format", report.unrecognised),
+            ("paths that cannot be read", report.unreadable),
+            ("files that failed", report.failed),
+        ):
+            if paths:
+                problems.append(f"{what}: {', '.join(p for p, _ in paths[:3])}")
         raise MalformedInput("--strict: input was skipped, nothing was written: " + " | ".join(problems))
     staged: dict[str, list[str]] = {}
     for f in sorted(os.listdir(staging)):
@@ -476,6 +517,71 @@ def run(
         catalog_updates=new_entries,
         report=report,
     )
+
+
+def _plan_file(
+    path: str,
+    old: dict[str, Any] | None,
+    sources: dict[str, Source],
+    forced: str | None,
+    report: IngestReport,
+    next_id: Callable[[], int],
+) -> tuple[dict[str, Any], tuple[FileReport, list[Chunk], dict[str, Any]] | None] | None:
+    """What to do with one file: None when there is nothing to read (unchanged, in no
+    known format, no complete line yet: counted in ``report``), else its new catalog entry
+    and the chunks to parse (None when it was only touched)."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):  # replaced by a FIFO or a folder since discovery
+        report.unreadable.append((path, f"not a regular file ({file_kind(st.st_mode)})"))
+        return None
+    if old and old["size"] == st.st_size and old["mtime_ns"] == st.st_mtime_ns:
+        report.files_unchanged += 1
+        return None
+    why = ""
+    if forced is not None:
+        source, whole = forced, _whole(sources[forced], path)
+    elif old:
+        source, whole = old["source"], old.get("whole", False)
+    else:
+        source, whole, why = _sniff(path, sources)
+    if whole and st.st_size > MAX_DOCUMENT:
+        why = f"a {st.st_size >> 20} MiB document: larger than taskcost reads whole"
+        report.unrecognised.append((path, why))
+        return None
+    if source is None:
+        if why.startswith("a JSON document") or _has_complete_line(path):
+            report.unrecognised.append((path, why))
+        else:
+            report.pending += 1
+        return None
+    start, action, state = 0, "new", {}
+    line_base = 0
+    if old and old["source"] == source:
+        action = "reread"
+        fresh = not whole and st.st_size >= old["offset"]
+        if fresh and _fingerprint(path, old["offset"]) == (old["head"], old["tail"]):
+            start, action = old["offset"], "appended"
+            state, line_base = old.get("state", {}), old["lines"]
+    entry = {
+        "source": source,
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+        "offset": start,
+        "lines": line_base,
+        "state": state,
+    }
+    if whole:
+        entry["whole"] = True
+    if start >= st.st_size:  # touched, nothing new
+        entry["head"], entry["tail"] = _fingerprint(path, start)
+        return entry, None
+    if whole:
+        chunks = [Chunk(next_id(), path, source, 0, st.st_size, whole=True)]
+    elif sources[source].splittable:
+        chunks = _split(path, source, start, st.st_size, next_id)
+    else:
+        chunks = [Chunk(next_id(), path, source, start, st.st_size)]
+    return entry, (FileReport(path, source, action, start, st.st_size - start), chunks, state)
 
 
 def _tasks(
@@ -529,18 +635,42 @@ def _execute(
         return results
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_mp_context()) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)),
+        mp_context=_mp_context(),
+        initializer=_worker_start,
+        initargs=(os.getpid(),),
+    )
+    try:
         futures = {pool.submit(_parse_task, task, staging, n): task for n, task in enumerate(tasks)}
         if warmup is not None:  # the workers exist now: imports here cannot leak into them
             threading.Thread(target=warmup, name="taskcost-warmup", daemon=True).start()
-        try:
-            for fut in as_completed(futures):
-                collect(futures[fut], fut.result())
-        except BaseException:
-            for fut in futures:
-                fut.cancel()
-            raise
+        for fut in as_completed(futures):
+            collect(futures[fut], fut.result())
+    except BaseException:  # Ctrl-C, or a worker died: stop the others now, not after their tasks
+        workers = list((getattr(pool, "_processes", None) or {}).values())  # private; may change
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in workers:
+            proc.terminate()
+        raise
+    pool.shutdown()
     return results
+
+
+def _worker_start(parent: int) -> None:
+    """In each parser process: leave Ctrl-C to the parent (which stops the workers and
+    says so once), and exit when the parent is gone (``kill -9``: nobody would read the
+    results, and each worker holds its memory)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="taskcost-parent-watch", daemon=True).start()
 
 
 def _mp_context() -> Any:

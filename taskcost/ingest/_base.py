@@ -6,7 +6,8 @@ A source module defines ``SOURCE``, an object with:
 - ``description``: one line saying what the source reads (the README lists it);
 - ``splittable``: whether one file may be cut into chunks parsed apart (see below);
 - ``default_roots()``: folders the tool itself writes to on this machine;
-- ``discover(folder)``: the source's files under a folder, in a deterministic order;
+- ``suffixes``: the endings of the file names it looks for in a folder (one walk of each
+  folder serves every source, see ``walk``);
 - optionally ``shadowed(files)``: the files of a run that are copies of others in it and
   are not read (Codex: an archived rollout whose active copy is there too);
 - ``sniff(line)``: whether a file is in this format, judged on one of its first complete
@@ -17,6 +18,15 @@ A source module defines ``SOURCE``, an object with:
   usage (Claude Code's ``*.meta.json`` sidecars); they are not offered to any source;
 - ``parse_chunk(chunk, state, rows)``: parse one byte range of one file, appending
   staged rows to ``rows``.
+
+Bad input never stops a run (RELIABILITY.md). A line is the unit of loss: a line source
+parses with ``parse_lines``, where an error while using a line (a decode error in a field
+read lazily, a value of a type the code did not expect) rolls back the rows that line
+added and counts it as skipped, as if the line were not there; a document source guards
+each item with ``guard``. Every staged row then passes ``Rows.tables``, which checks each
+value against its column's type and range (``taskcost.schemas.bounds``) and drops the
+whole line of any row that fails. An error that still escapes a source is the file's: the
+runner reports the file and reads the others.
 
 A document (``chunk.whole``: a vendor export page, a JSON array, a CSV table) is parsed
 as one chunk covering the file and read again whole when it changes; its rows go to the
@@ -36,18 +46,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     import pyarrow as pa
 
-#: no single response comes near this many tokens; a larger count is a broken line
-MAX_TOKENS = 10**12
+    from taskcost.ingest._lines import LineRange
 
 #: Why a line was not used. Every skipped line is counted under one of these.
 SKIP_REASONS = {
@@ -57,9 +65,25 @@ SKIP_REASONS = {
     "unknown_line_type": "a line type taskcost does not know (new agent versions add some)",
     "missing_field": "a field needed to use the line is missing",
     "incomplete_last_line": "the last line has no newline yet (read again once complete)",
+    "out_of_range": "a count, cost or time outside its plausible range (docs/RELIABILITY.md)",
 }
 
+#: What using one line of a log can raise because of what the line holds: a decode error
+#: of a field read lazily (invalid UTF-8, bad JSON: ``msgspec.DecodeError`` and
+#: ``UnicodeDecodeError`` are ValueErrors), nesting too deep, a value of a type the code did
+#: not expect. Such an error costs the line (``parse_lines``, ``guard``), never the run.
+LINE_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    RecursionError,
+    ArithmeticError,
+)
+
 MAX_EXAMPLES = 3
+RECORD_SKIPPED_LINES = False  # see Skips.lines
 
 
 @dataclass(frozen=True)
@@ -80,9 +104,14 @@ class Skips:
 
     counts: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    #: every skipped line, when ``RECORD_SKIPPED_LINES`` is set (the fuzz harness's oracle
+    #: deletes them from the input and compares totals)
+    lines: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, reason: str, line_in_chunk: int, detail: str) -> None:
         self.counts[reason] += 1
+        if RECORD_SKIPPED_LINES:
+            self.lines.append((line_in_chunk, detail))
         ex = self.examples.setdefault(reason, [])
         if len(ex) < MAX_EXAMPLES:
             ex.append((line_in_chunk, detail))
@@ -97,6 +126,9 @@ class Rows:
     requests: list[tuple[Any, ...]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)
     buckets: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)  # the SLOT_TABLES
+    #: chunks whose lines are batches of records, one row each (OTel exports): a bad value
+    #: costs its record, not the line
+    per_record: set[int] = field(default_factory=set)
 
     def request(self, **values: Any) -> None:
         """Append one request row given by column name; token counts default to 0.
@@ -112,23 +144,161 @@ class Rows:
         ``member_daily``) given by column name."""
         self.buckets.setdefault(table, []).append(_row(table, values))
 
-    def tables(self) -> dict[str, pa.Table]:
-        """One table per table name that has rows (requests and events always)."""
-        import pyarrow as pa
+    def mark(self) -> tuple[int, int, dict[str, int]]:
+        """How many rows there are now, to ``rollback`` to."""
+        return len(self.requests), len(self.events), {t: len(r) for t, r in self.buckets.items()}
 
+    def rollback(self, mark: tuple[int, int, dict[str, int]]) -> None:
+        """Drop the rows added since ``mark``."""
+        requests, events, buckets = mark
+        del self.requests[requests:]
+        del self.events[events:]
+        for table, rows in self.buckets.items():
+            del rows[buckets.get(table, 0) :]
+
+    def tables(self, now: datetime | None = None) -> tuple[dict[str, pa.Table], list[Rejected]]:
+        """One table per table name that has rows (requests and events always), and the
+        lines rejected on the way: every value must fit its column's type and range
+        (``taskcost.schemas.bounds``, as of ``now``). A line with one bad value loses all
+        its rows, requests and events alike, as if it were not in the file; a vendor-export
+        row (a document's item) or a record of a ``per_record`` chunk loses itself."""
         from taskcost import schemas
 
-        out = {}
+        lines: dict[tuple[int, int], Rejected] = {}
+        items: list[Rejected] = []
+        built = {}
         for name, rows in (("requests", self.requests), ("events", self.events), *self.buckets.items()):
-            schema = schemas.staging(name)
-            if not rows:
-                out[name] = schema.empty_table()
-                continue
-            columns = zip(*rows, strict=True)
-            out[name] = pa.Table.from_arrays(
-                [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)], schema=schema
-            )
-        return out
+            table, bad = _conform(name, rows, schemas.staging(name), now)
+            built[name] = table
+            for row, reason, detail in bad:
+                line = row.get("line_in_chunk", 0)
+                if line and row["chunk_id"] not in self.per_record:
+                    key = (row["chunk_id"], line)
+                    lines.setdefault(key, Rejected(*key, reason, f"{name}: {detail}"))
+                else:
+                    items.append(Rejected(row["chunk_id"], line, reason, f"{name}: {detail}"))
+        if lines:  # drop every row of a rejected line from both line tables
+            for name in ("requests", "events"):
+                built[name] = _without_lines(built[name], set(lines))
+        return built, [*lines.values(), *items]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A line (``line_in_chunk``; 0 for an item of a document) whose rows were dropped."""
+
+    chunk_id: int
+    line_in_chunk: int
+    reason: str
+    detail: str
+
+
+def _conform(
+    table: str, rows: list[tuple[Any, ...]], schema: pa.Schema, now: datetime | None
+) -> tuple[pa.Table, list[tuple[dict[str, Any], str, str]]]:
+    """``rows`` as an Arrow table of ``schema`` without the rows holding a value of the
+    wrong type (``unexpected_shape``) or outside its range (``out_of_range``), and those
+    rows (as dicts) with why. Fast path: one array per column, one vectorised range check
+    per bounded column; values are looked at one by one only in a column that failed."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not rows:
+        return schema.empty_table(), []
+    bad: list[tuple[dict[str, Any], str, str]] = []
+    columns = list(zip(*rows, strict=True))
+    arrays, drop = [], set()
+    for col, f in zip(columns, schema, strict=True):
+        try:
+            arrays.append(pa.array(col, type=f.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError):
+            arrays.append(None)
+            for k, v in enumerate(col):
+                if k not in drop and not _fits(v, f.type):
+                    drop.add(k)
+                    row = dict(zip(schema.names, rows[k], strict=True))
+                    huge = isinstance(v, int) and not isinstance(v, bool) and pa.types.is_integer(f.type)
+                    bad.append((row, "out_of_range" if huge else "unexpected_shape", _show(f, v)))
+    if drop:
+        keep = [r for k, r in enumerate(rows) if k not in drop]
+        table, more = _conform(table, keep, schema, now) if keep else (schema.empty_table(), [])
+        return table, bad + more
+    result = pa.Table.from_arrays(arrays, schema=schema)
+    mask = None
+    for f, arr in zip(schema, arrays, strict=True):
+        limits = _limits(table, f, now)
+        if limits is None:
+            continue
+        lo, hi = limits
+        out = pc.or_(pc.less(arr, lo), pc.greater(arr, hi))
+        if pa.types.is_floating(f.type):
+            out = pc.or_(out, pc.invert(pc.is_finite(arr)))
+        out = pc.fill_null(out, False)
+        if pc.any(out).as_py():
+            for k in pc.indices_nonzero(out).to_pylist():
+                if k not in drop:  # a row is reported once, for its first bad value
+                    drop.add(k)
+                    row = dict(zip(schema.names, rows[k], strict=True))
+                    bad.append((row, "out_of_range", _show(f, row[f.name], (lo, hi))))
+            mask = out if mask is None else pc.or_(mask, out)
+    if mask is not None:
+        result = result.filter(pc.invert(mask))
+    return result, bad
+
+
+def _limits(table: str, f: pa.Field, now: datetime | None) -> tuple[Any, Any] | None:
+    """The (low, high) of a column, as scalars of its type; None when it has no bound."""
+    import pyarrow as pa
+
+    from taskcost.schemas import bounds
+
+    t = f.type
+    if f.name in bounds.INTERNAL:
+        return None
+    if pa.types.is_integer(t):
+        lo, hi = bounds.count_range(table, f.name)
+    elif pa.types.is_floating(t):
+        if f.name not in bounds.AMOUNTS:
+            return None
+        lo, hi = bounds.AMOUNTS[f.name]
+    elif pa.types.is_timestamp(t):
+        lo, hi = bounds.time_range(now)
+    elif pa.types.is_date(t):
+        lo, hi = (d.date() for d in bounds.time_range(now))
+    else:
+        return None
+    return pa.scalar(lo, t), pa.scalar(hi, t)
+
+
+def _fits(value: Any, type_: pa.DataType) -> bool:
+    import pyarrow as pa
+
+    try:
+        pa.scalar(value, type=type_)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError):
+        return False
+    return True
+
+
+def _show(f: pa.Field, value: Any, limits: tuple[Any, Any] | None = None) -> str:
+    text = repr(value)
+    text = text if len(text) <= 60 else text[:59] + "…"
+    if limits is None:
+        return f"{f.name} = {text}, not a {f.type} value"
+    lo, hi = (x.as_py() for x in limits)
+    return f"{f.name} = {text}, outside {lo} .. {hi}"
+
+
+def _without_lines(table: pa.Table, lines: set[tuple[int, int]]) -> pa.Table:
+    """``table`` (staged requests or events) without the rows of the given lines."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not table.num_rows:
+        return table
+    key = pc.add(pc.multiply(table["chunk_id"].cast(pa.int64()), 1 << 32), table["line_in_chunk"])
+    wanted = pa.array([(c << 32) + n for c, n in lines], pa.int64())
+    return table.filter(pc.invert(pc.is_in(key, value_set=wanted)))
 
 
 _DEFAULTS = {
@@ -211,22 +381,128 @@ def decoded_blocks(chunk: Chunk, decoder: Any, skips: Skips, rng: Any) -> Iterat
         skips.add("incomplete_last_line", i + 1, "no newline yet")
 
 
-def files_under(folder: str, suffixes: tuple[str, ...]) -> list[str]:
-    """Every file under ``folder`` whose name ends with one of ``suffixes``, recursively
-    (symbolic links to folders are not followed), in a stable order: ``discover`` for a
-    source."""
+def parse_lines(
+    chunk: Chunk, decoder: Any, skips: Skips, rows: Rows, handle: Callable[[Any, int], None]
+) -> LineRange:
+    """Feed every decoded line of ``chunk`` to ``handle(line, line_number)``; returns what
+    was consumed. An error in ``LINE_ERRORS`` while a line is handled rolls back the rows
+    that line added and counts the line as skipped (``malformed_json`` for a decode error
+    of a field read lazily, else ``unexpected_shape``): the line is lost, not the file.
+    ``handle`` should decode a line's lazy fields before it changes any carried state."""
+    from taskcost.ingest._lines import LineRange
+
+    rng = LineRange()
+    requests, events = rows.requests, rows.events  # line sources add no bucket rows
+    for i, lines in decoded_blocks(chunk, decoder, skips, rng):
+        for ln in lines:
+            i += 1
+            if ln is None:
+                continue
+            n_requests, n_events = len(requests), len(events)
+            try:
+                handle(ln, i)
+            except LINE_ERRORS as e:
+                del requests[n_requests:]
+                del events[n_events:]
+                reason, detail = line_error(e)
+                skips.add(reason, i, detail)
+    return rng
+
+
+def guard(rows: Rows, skips: Skips, i: int, handle: Callable[..., None], *args: Any, where: str = "") -> None:
+    """``handle(*args)`` for one item of a document (a row, a record: line ``i``, 0 for the
+    document as a whole, ``where`` in it); on an error in ``LINE_ERRORS`` its rows are
+    rolled back and it is counted as skipped."""
+    mark = rows.mark()
+    try:
+        handle(*args)
+    except LINE_ERRORS as e:
+        rows.rollback(mark)
+        reason, detail = line_error(e)
+        skips.add(reason, i, f"{where}: {detail}" if where else detail)
+
+
+def line_error(e: BaseException) -> tuple[str, str]:
+    """(skip reason, detail) for an error raised while using a line; see ``skips.add``."""
+    import msgspec
+
+    detail = f"{type(e).__name__}: {e}"
+    detail = detail if len(detail) <= 200 else detail[:199] + "…"
+    if isinstance(e, msgspec.DecodeError | UnicodeDecodeError | RecursionError):
+        return "malformed_json", detail
+    return "unexpected_shape", detail
+
+
+def walk(folder: str, suffixes: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Every regular file under ``folder`` whose name ends with one of ``suffixes``,
+    recursively, in a stable order, and the paths that could not be used with why: a
+    folder that cannot be listed, a symbolic link that loops or points nowhere, a FIFO,
+    socket or device with a log's name (opening one could block the run for ever).
+    Symbolic links to folders are not followed; links to files are."""
     import os
+    import stat
 
     found: list[str] = []
+    problems: list[tuple[str, str]] = []
     stack = [folder]
     while stack:
-        with os.scandir(stack.pop()) as it:
-            for e in it:
-                if e.is_dir(follow_symlinks=False):
-                    stack.append(e.path)
-                elif e.name.endswith(suffixes) and e.is_file():
+        top = stack.pop()
+        try:
+            it = os.scandir(top)
+        except OSError as e:
+            problems.append((top, f"cannot list this folder: {e.strerror or e}"))
+            continue
+        with it:
+            while True:
+                try:
+                    e = next(it)
+                except StopIteration:
+                    break
+                except OSError as err:
+                    problems.append((top, f"cannot list this folder: {err.strerror or err}"))
+                    break
+                try:
+                    if e.is_dir(follow_symlinks=False):
+                        stack.append(e.path)
+                        continue
+                    if not e.name.endswith(suffixes):
+                        continue
+                    mode = e.stat().st_mode  # follows a link
+                except OSError as err:
+                    problems.append((e.path, path_error(err)))
+                    continue
+                if stat.S_ISREG(mode):
                     found.append(e.path)
-    return sorted(found)
+                elif not stat.S_ISDIR(mode):
+                    problems.append((e.path, f"not a regular file ({file_kind(mode)})"))
+    return sorted(found), sorted(problems)
+
+
+def path_error(err: OSError) -> str:
+    """Why a path could not be used, in words, from the error stat or open raised."""
+    import errno
+
+    if err.errno == errno.ELOOP:
+        return "a symbolic link that loops"
+    if err.errno == errno.ENOENT:
+        return "a symbolic link to nothing"
+    return f"cannot be read: {err.strerror or err}"
+
+
+def file_kind(mode: int) -> str:
+    """What a file of ``st_mode`` is, in words (for a path that is not a regular file)."""
+    import stat
+
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 def utc_time(value: Any) -> datetime | None:
@@ -286,6 +562,7 @@ class ChunkResult:
     end_state: dict[str, Any]  # carry state after the last line (see the module doc)
     skips: Skips
     vanished: bool = False  # the file was deleted before this chunk could be read
+    failed: str | None = None  # why the file could not be read or parsed (it is reported)
     #: records read that are not billed requests, by what they are (e.g. ``failed call``):
     #: not skipped lines (nothing was lost), but reported so that they are seen
     unbilled: Counter[str] = field(default_factory=Counter)
@@ -298,9 +575,10 @@ class Source(Protocol):
     #: in order, for sources whose lines depend on all the lines before them)
     splittable: bool
 
-    def default_roots(self) -> list[str]: ...
+    #: the endings of the file names the source looks for in a folder
+    suffixes: tuple[str, ...]
 
-    def discover(self, folder: str) -> list[str]: ...
+    def default_roots(self) -> list[str]: ...
 
     def sniff(self, line: bytes) -> bool | None: ...
 

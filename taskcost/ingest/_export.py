@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import msgspec
 
 from taskcost.ingest._base import Chunk, ChunkResult, Skips
+from taskcost.schemas.bounds import MAX_BUCKET_COUNT
 
 WIDTHS = ((timedelta(minutes=1), "1m"), (timedelta(hours=1), "1h"), (timedelta(days=1), "1d"))
 
@@ -94,7 +96,27 @@ def canonical(values: dict[str, Any]) -> str:
 
 
 def count(value: Any) -> int | None:
-    """A token or event count: a non-negative int (None if it is anything else)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    """A token or event count: an int in 0..MAX_BUCKET_COUNT (None if it is anything else)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_BUCKET_COUNT:
         return None
     return value
+
+
+def amount(value: Any) -> Decimal | None:
+    """A money amount as exports write it (a decimal string or a JSON number), exactly;
+    None for anything else, ``NaN``, ``sNaN`` and infinities included."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    try:
+        d = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return d if d.is_finite() else None
+
+
+def text(value: Any) -> str | None:
+    """A grouping value (a model, a workspace): a string, or None when absent. A value of
+    another type (``"model": 1.5``) raises ValueError: the row cannot be filed."""
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"{type(value).__name__} {value!r} where a string belongs")

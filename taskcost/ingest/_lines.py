@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+BOM = b"\xef\xbb\xbf"
 BLOCK = 4 << 20  # read 4 MiB at a time; a single longer line is assembled piecewise
 
 
@@ -22,7 +23,9 @@ def iter_blocks(path: str, start: int, end: int, out: LineRange) -> Iterator[tup
     in ``[start, end)``. Blocks are views of the read buffer (no copy); use them before
     asking for the next one.
 
-    ``start`` must be a line start. Bytes after the last newline before ``end`` are not
+    ``start`` must be a line start. A UTF-8 byte-order mark at the start of the file is
+    consumed, not yielded (editors on Windows write one; it would spoil the first line).
+    Bytes after the last newline before ``end`` are not
     yielded: ``out.incomplete_tail`` says whether there were any. Nothing past ``end`` is
     read, so a file that grows while it is read is cut at the size planned for this run.
     """
@@ -37,6 +40,9 @@ def iter_blocks(path: str, start: int, end: int, out: LineRange) -> Iterator[tup
                 break
             remaining -= len(block)
             begin = 0
+            if f.tell() == len(block) and block.startswith(BOM):  # the first block of the file
+                begin = len(BOM)
+                out.consumed_to += begin
             if tail:  # finish the line that straddles the previous block
                 nl = block.find(b"\n")
                 if nl < 0:

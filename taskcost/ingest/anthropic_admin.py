@@ -46,11 +46,10 @@ Known gaps
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from taskcost.ingest import _export as ex
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, files_under, utc_time
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, guard, utc_time
 
 NAME = "anthropic_admin"
 TOKEN_KEYS = {
@@ -93,7 +92,7 @@ class _Page:
             return ex.done(self.chunk, lines, self.skips)
         if buckets and isinstance(buckets[0], dict) and _kind(buckets[0]) == "claude_code_analytics":
             for n, record in enumerate(buckets):
-                self.analytics(record, f"data[{n}]")
+                guard(self.rows, self.skips, 0, self.analytics, record, f"data[{n}]", where=f"data[{n}]")
             return ex.done(self.chunk, lines, self.skips)
         spans, results = [], []
         for n, b in enumerate(buckets):
@@ -120,60 +119,73 @@ class _Page:
         groups = [{k: v for k, v in r.items() if k not in TOKEN_KEYS} for *_, r in results]
         grouping = ex.grouping(groups)
         for (start, end, where, r), group in zip(results, groups, strict=True):
-            cache = r.get("cache_creation")
-            cache = cache if isinstance(cache, dict) else {}
-            values = {
-                "input_tokens": ex.count(r.get("uncached_input_tokens")),
-                "cache_read_tokens": ex.count(r.get("cache_read_input_tokens")),
-                "cache_write_5m_tokens": ex.count(cache.get("ephemeral_5m_input_tokens")),
-                "cache_write_1h_tokens": ex.count(cache.get("ephemeral_1h_input_tokens")),
-                "output_tokens": ex.count(r.get("output_tokens")),
-            }
-            missing = [k for k, v in values.items() if v is None]
-            if missing:
-                self.skips.add("missing_field", 0, f"{where}: no valid {', '.join(missing)}")
-                continue
-            tools = r.get("server_tool_use")
-            web = ex.count(tools.get("web_search_requests")) if isinstance(tools, dict) else None
-            self.rows.bucket(
-                "org_usage",
-                **ex.slot_columns(self.chunk, "messages_usage", (start, end), (width, size), grouping, group),
-                provider="anthropic",
-                model=group.get("model"),
-                workspace_id=group.get("workspace_id"),
-                api_key_id=group.get("api_key_id"),
-                service_tier=group.get("service_tier"),
-                context_window=group.get("context_window"),
-                web_search_requests=web,
-                requests=None,
-                **values,
-            )
+            span = (start, end), (width, size)
+            guard(self.rows, self.skips, 0, self.usage_row, r, group, grouping, span, where, where=where)
+
+    def usage_row(
+        self, r: dict[str, Any], group: dict[str, Any], grouping: str, span: Any, where: str
+    ) -> None:
+        cache = r.get("cache_creation")
+        cache = cache if isinstance(cache, dict) else {}
+        values = {
+            "input_tokens": ex.count(r.get("uncached_input_tokens")),
+            "cache_read_tokens": ex.count(r.get("cache_read_input_tokens")),
+            "cache_write_5m_tokens": ex.count(cache.get("ephemeral_5m_input_tokens")),
+            "cache_write_1h_tokens": ex.count(cache.get("ephemeral_1h_input_tokens")),
+            "output_tokens": ex.count(r.get("output_tokens")),
+        }
+        missing = [k for k, v in values.items() if v is None]
+        if missing:
+            self.skips.add("missing_field", 0, f"{where}: no valid {', '.join(missing)}")
+            return
+        tools = r.get("server_tool_use")
+        web = ex.count(tools.get("web_search_requests")) if isinstance(tools, dict) else None
+        (start, end), width = span
+        self.rows.bucket(
+            "org_usage",
+            **ex.slot_columns(self.chunk, "messages_usage", (start, end), width, grouping, group),
+            provider="anthropic",
+            model=ex.text(group.get("model")),
+            workspace_id=ex.text(group.get("workspace_id")),
+            api_key_id=ex.text(group.get("api_key_id")),
+            service_tier=ex.text(group.get("service_tier")),
+            context_window=ex.text(group.get("context_window")),
+            web_search_requests=web,
+            requests=None,
+            **values,
+        )
 
     def cost(self, results: list[tuple[Any, ...]], width: str, size: timedelta) -> None:
         groups = [{k: r.get(k) for k in (*COST_DIMS, "inference_geo") if k in r} for *_, r in results]
         grouping = ex.grouping(groups)
         for (start, end, where, r), group in zip(results, groups, strict=True):
-            if str(r.get("currency", "USD")).upper() != "USD":
-                self.skips.add("unexpected_shape", 0, f"{where}: currency {r.get('currency')}, not USD")
-                continue
-            try:
-                cents = Decimal(str(r["amount"]))
-            except (InvalidOperation, KeyError):
-                self.skips.add("missing_field", 0, f"{where}: amount is not a number")
-                continue
-            self.rows.bucket(
-                "org_cost",
-                **ex.slot_columns(self.chunk, "cost_report", (start, end), (width, size), grouping, group),
-                provider="anthropic",
-                model=group.get("model"),
-                workspace_id=group.get("workspace_id"),
-                line_item=group.get("description"),
-                cost_type=group.get("cost_type"),
-                token_type=group.get("token_type"),
-                service_tier=group.get("service_tier"),
-                context_window=group.get("context_window"),
-                amount_usd=float(cents / 100),
-            )
+            span = (start, end), (width, size)
+            guard(self.rows, self.skips, 0, self.cost_row, r, group, grouping, span, where, where=where)
+
+    def cost_row(
+        self, r: dict[str, Any], group: dict[str, Any], grouping: str, span: Any, where: str
+    ) -> None:
+        if str(r.get("currency", "USD")).upper() != "USD":
+            self.skips.add("unexpected_shape", 0, f"{where}: currency {r.get('currency')}, not USD")
+            return
+        cents = ex.amount(r.get("amount"))
+        if cents is None:
+            self.skips.add("missing_field", 0, f"{where}: amount {r.get('amount')!r} is not a number")
+            return
+        (start, end), width = span
+        self.rows.bucket(
+            "org_cost",
+            **ex.slot_columns(self.chunk, "cost_report", (start, end), width, grouping, group),
+            provider="anthropic",
+            model=ex.text(group.get("model")),
+            workspace_id=ex.text(group.get("workspace_id")),
+            line_item=ex.text(group.get("description")),
+            cost_type=ex.text(group.get("cost_type")),
+            token_type=ex.text(group.get("token_type")),
+            service_tier=ex.text(group.get("service_tier")),
+            context_window=ex.text(group.get("context_window")),
+            amount_usd=float(cents / 100),
+        )
 
     def analytics(self, rec: Any, where: str) -> None:
         if not isinstance(rec, dict):
@@ -199,7 +211,8 @@ class _Page:
             if isinstance(v, dict)
         ]
         models = []
-        for m in rec.get("model_breakdown") or []:
+        breakdown = rec.get("model_breakdown")
+        for m in breakdown if isinstance(breakdown, list) else []:
             if not isinstance(m, dict):
                 continue
             tok = m.get("tokens") if isinstance(m.get("tokens"), dict) else {}
@@ -207,24 +220,22 @@ class _Page:
             if str(est.get("currency", "USD")).upper() != "USD":
                 self.skips.add("unexpected_shape", 0, f"{where}: currency {est.get('currency')}, not USD")
                 return
-            amount = est.get("amount")
+            amount = ex.amount(est.get("amount")) if isinstance(est.get("amount"), int | float) else None
             models.append(
                 {
-                    "model": m.get("model"),
+                    "model": ex.text(m.get("model")),
                     "input_tokens": ex.count(tok.get("input")),
                     "output_tokens": ex.count(tok.get("output")),
                     "cache_read_tokens": ex.count(tok.get("cache_read")),
                     "cache_creation_tokens": ex.count(tok.get("cache_creation")),
-                    "estimated_cost_usd": float(Decimal(str(amount)) / 100)
-                    if isinstance(amount, int | float) and not isinstance(amount, bool)
-                    else None,
+                    "estimated_cost_usd": None if amount is None else float(amount / 100),
                 }
             )
         keys = {
             "actor_type": actor_type,
             "actor": name,
-            "customer_type": rec.get("customer_type"),
-            "terminal_type": rec.get("terminal_type"),
+            "customer_type": ex.text(rec.get("customer_type")),
+            "terminal_type": ex.text(rec.get("terminal_type")),
         }
         self.rows.bucket(
             "member_daily",
@@ -235,8 +246,8 @@ class _Page:
             bucket_width="1d",
             slot_key=ex.slot_key("claude_code_analytics", "1d", day, "", keys),
             date=day.date(),
-            organization_id=rec.get("organization_id"),
-            subscription_type=rec.get("subscription_type"),
+            organization_id=ex.text(rec.get("organization_id")),
+            subscription_type=ex.text(rec.get("subscription_type")),
             sessions=ex.count(core.get("num_sessions")) or 0,
             lines_added=ex.count(loc.get("added")) or 0,
             lines_removed=ex.count(loc.get("removed")) or 0,
@@ -256,12 +267,10 @@ class AnthropicAdmin:
     description = "Anthropic Admin API exports (JSON): messages usage, cost report, Claude Code Analytics"
     splittable = False
     sniff = None  # documents only
+    suffixes = (".json",)
 
     def default_roots(self) -> list[str]:
         return []
-
-    def discover(self, folder: str) -> list[str]:
-        return files_under(folder, (".json",))
 
     def sniff_document(self, head: bytes) -> bool:
         """A page of buckets with ``starting_at``/``ending_at``, or of analytics records."""

@@ -55,16 +55,13 @@ from msgspec import Struct
 
 from taskcost.ingest._anthropic import CacheCreation, ServerToolUse, cache_writes
 from taskcost.ingest._base import (
-    MAX_TOKENS,
     Chunk,
     ChunkResult,
     Rows,
     Skips,
-    decoded_blocks,
-    files_under,
+    parse_lines,
     utc_time,
 )
-from taskcost.ingest._lines import LineRange
 
 NAME = "api_log"
 TIERS = {"default": None, "auto": None}
@@ -174,12 +171,7 @@ class _ChunkParser:
         self.file_session = "api:" + os.path.splitext(os.path.basename(chunk.path))[0]
 
     def parse(self) -> ChunkResult:
-        rng = LineRange()
-        for i, lines in decoded_blocks(self.chunk, _line, self.skips, rng):
-            for ln in lines:
-                i += 1
-                if ln is not None:
-                    self.line(ln, i)
+        rng = parse_lines(self.chunk, _line, self.skips, self.rows, self.line)
         return ChunkResult(self.chunk.chunk_id, rng.lines, rng.consumed_to, {}, self.skips)
 
     def line(self, ln: Line, i: int) -> None:
@@ -201,9 +193,6 @@ class _ChunkParser:
             self.skips.add("missing_field", i, f"{kind} response without a timestamp (wrap it with one)")
             return
         inp, read, w5m, w1h, out, reasoning, web = _tokens(kind, r.usage)
-        if min(inp, read, w5m, w1h, out, web) < 0 or max(inp, read, w5m, w1h, out, web) > MAX_TOKENS:
-            self.skips.add("unexpected_shape", i, "token count out of range in usage")
-            return
         meta = ln.metadata or Metadata()
         tier = r.usage.service_tier or r.service_tier
         final = kind != "anthropic" or r.stop_reason is not None
@@ -237,12 +226,10 @@ class ApiLog:
     name = NAME
     description = "API response logs, JSONL: Anthropic Messages, OpenAI Chat Completions and Responses"
     splittable = True
+    suffixes = (".jsonl", ".ndjson")
 
     def default_roots(self) -> list[str]:
         return []
-
-    def discover(self, folder: str) -> list[str]:
-        return files_under(folder, (".jsonl", ".ndjson"))
 
     def sniff(self, line: bytes) -> bool | None:
         if not line.strip():

@@ -28,8 +28,9 @@ Token mapping
     ``output_tokens`` includes thinking; Claude Code does not report reasoning apart, so
     ``reasoning_tokens`` is null. ``server_tool_use.web_search_requests`` is kept (billed
     per search). ``usage.iterations`` repeats the top level and is not added. ``costUSD``
-    (versions ≤ 1.0.8) is kept as ``reported_cost_usd``. A count outside 0..10^12 makes
-    the line unusable (skipped as ``unexpected_shape``).
+    (versions ≤ 1.0.8) is kept as ``reported_cost_usd``. A count or cost outside its range
+    (``taskcost.schemas.bounds``: 0..10^8 tokens per response) makes the line unusable
+    (skipped as ``out_of_range``).
 
 Dedupe
     A response is written once per content block, replayed into a new file on resume,
@@ -86,17 +87,14 @@ from msgspec import Raw, Struct
 
 from taskcost.ingest._anthropic import CacheCreation, ServerToolUse, cache_writes, error_kind
 from taskcost.ingest._base import (
-    MAX_TOKENS,
     Chunk,
     ChunkResult,
     Rows,
     Skips,
-    decoded_blocks,
-    files_under,
+    parse_lines,
     project_of,
 )
 from taskcost.ingest._delivery import delivery_kind
-from taskcost.ingest._lines import LineRange
 
 NAME = "claude_code"
 
@@ -304,6 +302,7 @@ class _ChunkParser:
         self.end_state: dict[str, Any] = {}
         self.mid_file = chunk.start > 0
         self.fallback_session = os.path.splitext(os.path.basename(chunk.path))[0]
+        self.rows = rows
         self.requests = rows.requests
         self.events = rows.events
         self.skips = Skips()
@@ -369,30 +368,7 @@ class _ChunkParser:
         )
 
     def parse(self) -> ChunkResult:
-        rng = LineRange()
-        for i, lines in decoded_blocks(self.chunk, _line, self.skips, rng):
-            for ln in lines:
-                i += 1
-                if ln is None:
-                    continue
-                self.locate(ln)
-                t = ln.type
-                if t == "assistant":
-                    self.assistant(ln, i)
-                elif t == "user":
-                    self.user(ln, i)
-                elif t == "system":
-                    if ln.subtype == "compact_boundary":
-                        self.compaction(ln, i)
-                elif t == "attachment":
-                    if ln.attachment is not None and ln.attachment.type == "queued_command":
-                        self.queued(ln, i)
-                elif t not in KNOWN_TYPES:
-                    self.skips.add("unknown_line_type", i, f"type {t!r}")
-                if ln.uuid is not None:
-                    self.task_of[ln.uuid] = _CARRIED if self.carry else self.key
-                    if not ln.isSidechain:
-                        self.end_state = {} if self.carry else {"prompt_id": self.key}
+        rng = parse_lines(self.chunk, _line, self.skips, self.rows, self.line)
         return ChunkResult(
             chunk_id=self.chunk.chunk_id,
             lines=rng.lines,
@@ -400,6 +376,26 @@ class _ChunkParser:
             end_state=self.end_state,
             skips=self.skips,
         )
+
+    def line(self, ln: Line, i: int) -> None:
+        self.locate(ln)
+        t = ln.type
+        if t == "assistant":
+            self.assistant(ln, i)
+        elif t == "user":
+            self.user(ln, i)
+        elif t == "system":
+            if ln.subtype == "compact_boundary":
+                self.compaction(ln, i)
+        elif t == "attachment":
+            if ln.attachment is not None and ln.attachment.type == "queued_command":
+                self.queued(ln, i)
+        elif t not in KNOWN_TYPES:
+            self.skips.add("unknown_line_type", i, f"type {t!r}")
+        if ln.uuid is not None:
+            self.task_of[ln.uuid] = _CARRIED if self.carry else self.key
+            if not ln.isSidechain:
+                self.end_state = {} if self.carry else {"prompt_id": self.key}
 
     def locate(self, ln: Line) -> None:
         """The task of a line is its parent's (a compaction boundary's: the line before the
@@ -466,9 +462,6 @@ class _ChunkParser:
         w5m, w1h = cache_writes(write, u.cache_creation)
         out = u.output_tokens or 0
         web = u.server_tool_use.web_search_requests or 0 if u.server_tool_use else 0
-        if min(inp, read, write, w5m, w1h, out, web) < 0 or max(inp, read, write, out, web) > MAX_TOKENS:
-            self.skips.add("unexpected_shape", i, "token count out of range in message.usage")
-            return
         req_id = ln.requestId or None
         session = ln.sessionId or self.fallback_session
         self.requests.append(
@@ -647,6 +640,7 @@ class ClaudeCode:
     name = NAME
     description = "Claude Code session transcripts (~/.claude/projects)"
     splittable = True
+    suffixes = (".jsonl",)
 
     def default_roots(self) -> list[str]:
         roots = []
@@ -658,9 +652,6 @@ class ClaudeCode:
         roots.append(os.path.join(xdg, "claude", "projects"))
         roots.append(os.path.join(home, ".claude", "projects"))
         return roots
-
-    def discover(self, folder: str) -> list[str]:
-        return files_under(folder, (".jsonl",))
 
     def ignores(self, path: str) -> bool:
         """Files Claude Code keeps next to its transcripts that hold no usage: subagent

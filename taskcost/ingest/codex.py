@@ -29,7 +29,10 @@ Usage: deltas of the cumulative total
     any component starts a new accumulator (a resumed session in a new process): the
     delta is the total itself. ``info: null`` (rate limits only) and an all-zero delta
     (the event after a compaction) are not requests. ``last_token_usage`` is used only
-    for events with no total.
+    for events with no total. A total with a count below 0 or above 10^13, or a change
+    of more than ``MAX_TOKENS`` (``taskcost.schemas.bounds``) in one request, cannot be
+    real: the line is skipped (``out_of_range``) and the running total stays as it was,
+    so the next total is measured from the last good one.
 
 Token mapping
     Codex input includes cached input and output includes reasoning (formats.md §0), so
@@ -95,9 +98,9 @@ from typing import Any
 import msgspec
 from msgspec import Raw, Struct
 
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decoded_blocks, files_under, project_of
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, parse_lines, project_of
 from taskcost.ingest._delivery import delivery_kind, shell_script
-from taskcost.ingest._lines import LineRange
+from taskcost.schemas.bounds import MAX_TOKENS
 
 NAME = "codex"
 KNOWN_TYPES = frozenset(
@@ -127,7 +130,7 @@ INJECTED = (
     ("<turn_aborted>", "turn_aborted_notice"),
 )
 PREVIEW_CHARS = 200
-MAX_TOKENS = 10**13  # cumulative totals of a long thread stay far below
+MAX_TOTAL = 10**13  # a thread's running totals stay far below (the per-request bound: MAX_TOKENS)
 
 
 class Usage(Struct, gc=False):
@@ -298,12 +301,7 @@ class _ChunkParser:
     # --- the loop ---
 
     def parse(self) -> ChunkResult:
-        rng = LineRange()
-        for i, lines in decoded_blocks(self.chunk, _line, self.skips, rng):
-            for ln in lines:
-                i += 1
-                if ln is not None:
-                    self.line(ln, i)
+        rng = parse_lines(self.chunk, _line, self.skips, self.rows, self.line)
         return ChunkResult(self.chunk.chunk_id, rng.lines, rng.consumed_to, self.st, self.skips)
 
     def line(self, ln: Line, i: int) -> None:
@@ -388,9 +386,10 @@ class _ChunkParser:
         if kind == "token_count":
             self.token_count(p, ts, i)
         elif kind == "user_message":
+            text = _text(p.message).strip()  # decoded before the turn moves (parse_lines)
             if not st.get("turn_ids"):
                 st["turn"] = f"{st['thread']}@{ts.isoformat()}"
-            self.user_message(p, ts, i)
+            self.user_message(p, ts, i, text)
         elif kind == "task_started":
             if p.turn_id:
                 st["turn"] = p.turn_id
@@ -430,8 +429,7 @@ class _ChunkParser:
             if s.service_tier is not None:
                 st["tier"] = TIERS.get(s.service_tier)
 
-    def user_message(self, p: Payload, ts: datetime, i: int) -> None:
-        text = _text(p.message).strip()
+    def user_message(self, p: Payload, ts: datetime, i: int, text: str) -> None:
         key = ts.isoformat()
         for prefix, detail in INJECTED:
             if text.startswith(prefix):
@@ -443,6 +441,9 @@ class _ChunkParser:
         self.event(ts, i, kind, key, prompt_preview=preview)
 
     def token_count(self, p: Payload, ts: datetime, i: int) -> None:
+        """One request from a change of the running total. A total or a delta out of range
+        rejects the line and leaves the accumulator as it was: the next total is measured
+        from the last good one, as if the bad line were not in the file."""
         info = p.info
         if info is None:  # rate limits only
             return
@@ -453,10 +454,16 @@ class _ChunkParser:
             prev = st.get("total")
             if prev is not None and list(cur) == prev:
                 return  # re-emitted: counted once
+            if min(cur) < 0 or max(cur) > MAX_TOTAL:
+                self.skips.add("out_of_range", i, f"token_count total_token_usage {list(cur)}")
+                return
             if prev is None or any(c < q for c, q in zip(cur, prev, strict=True)):
                 delta = cur  # a new accumulator
             else:
                 delta = tuple(c - q for c, q in zip(cur, prev, strict=True))
+            if max(delta) > MAX_TOKENS:
+                self.skips.add("out_of_range", i, f"token_count: {max(delta):,} tokens in one request")
+                return
             st["total"] = list(cur)
             key = "{}:{}:{}:{}".format(*cur)
         elif last is not None:
@@ -464,12 +471,9 @@ class _ChunkParser:
             key = "{}:{}:{}:{}@".format(*delta) + ts.isoformat()
         else:
             return
-        if last is not None:
+        if last is not None and 0 <= (last.input_tokens or 0) <= MAX_TOKENS:
             st["context"] = last.input_tokens
         if not any(delta):
-            return
-        if min(delta) < 0 or max(delta) > MAX_TOKENS:
-            self.skips.add("unexpected_shape", i, "token count out of range in token_count")
             return
         inp, cached, out, reasoning = delta
         read = min(cached, inp)
@@ -525,9 +529,8 @@ class _ChunkParser:
         p = Payload(role=ln.role, name=ln.name, call_id=ln.call_id, content=ln.content)
         if ln.role == "user":
             text = _text(ln.content)
-            p.message = Raw(msgspec.json.encode(text))
             st["turn"] = f"{st['thread']}@{ts.isoformat()}#{i}"
-            self.user_message(p, ts, i)
+            self.user_message(p, ts, i, text.strip())
         elif ln.type in TOOL_CALLS:
             key = ln.call_id or f"{ts.isoformat()}#{i}"
             self.event(
@@ -544,6 +547,7 @@ class Codex:
     name = NAME
     description = "OpenAI Codex CLI rollouts (~/.codex/sessions, archived_sessions)"
     splittable = False
+    suffixes = (".jsonl",)
 
     def home(self) -> str:
         return os.path.expanduser(os.environ.get("CODEX_HOME") or "~/.codex")
@@ -551,9 +555,6 @@ class Codex:
     def default_roots(self) -> list[str]:
         home = self.home()
         return [os.path.join(home, "sessions"), os.path.join(home, "archived_sessions")]
-
-    def discover(self, folder: str) -> list[str]:
-        return files_under(folder, (".jsonl",))
 
     def shadowed(self, files: list[str]) -> set[str]:
         """Archived rollouts whose active copy (same file name under the sibling

@@ -73,8 +73,10 @@ Known gaps
     line they start on. The paginated ``/spend/logs/v2`` page shape and
     ``LiteLLM_ErrorLogs`` / the daily rollup tables are not read. A JSON-lines row that
     stores the provider response (``store_prompts_in_spend_logs``) may be claimed by the
-    ``api_log`` source, which is sniffed first: use ``--source litellm``. Bytes that are
-    not UTF-8 are replaced, not counted.
+    ``api_log`` source, which is sniffed first: use ``--source litellm``. A CSV row with
+    bytes that are not UTF-8 is skipped (``malformed_json``); a row whose quotes are
+    broken (a cell cut short) is skipped and the lines it would have swallowed are read
+    as rows again, so no good row is lost with it.
 """
 
 from __future__ import annotations
@@ -90,16 +92,14 @@ from msgspec import Struct
 
 from taskcost.ingest._anthropic import CacheCreation, ServerToolUse, cache_writes
 from taskcost.ingest._base import (
-    MAX_TOKENS,
     Chunk,
     ChunkResult,
     Rows,
     Skips,
-    decoded_blocks,
-    files_under,
+    guard,
+    parse_lines,
     utc_time,
 )
-from taskcost.ingest._lines import LineRange
 
 NAME = "litellm"
 #: the columns (lower-cased) that make a file a spend-log export
@@ -208,39 +208,50 @@ class _Parser:
     # --- the three layouts ---
 
     def csv_table(self) -> ChunkResult:
+        """The CSV export, one record at a time. A record whose structure is broken (a cell
+        cut inside its quotes swallows the lines after it, up to the next quote) costs its
+        first line only: the lines it swallowed are read again as records of their own, so
+        every row that is lost is counted and none hides another."""
         csv.field_size_limit(1 << 30)  # stored prompts make cells far larger than the default 128 KiB
-        reader = csv.reader(_text_lines(self.chunk.path, self.chunk.end))
-        try:
-            header = next(reader)
-        except StopIteration:
-            return self.result(0, self.chunk.end)
-        except csv.Error as e:
-            self.skips.add("unexpected_shape", 1, f"unreadable CSV header: {e}")
-            return self.result(reader.line_num, self.chunk.end)
-        fields = [_COLUMNS.get(h.strip().lstrip("\ufeff").lower()) for h in header]
-        wanted = [(k, f) for k, f in enumerate(fields) if f is not None]
+        lines = _Lines(self.chunk.path, self.chunk.end)
+        reader = csv.reader(lines, strict=True)
+        header = None
         while True:
-            start = reader.line_num + 1
+            lines.taken.clear()
             try:
                 cells = next(reader)
             except StopIteration:
                 break
             except csv.Error as e:
-                self.skips.add("unexpected_shape", start, f"unreadable CSV row: {e}")
+                cells, broken = None, f"unreadable CSV {'row' if header else 'header'}: {e}"
+            else:
+                broken = None
+                if header is not None and len(cells) != len(header) and not _blank(cells):
+                    broken = f"{len(cells)} cells, the header has {len(header)}"
+            first = lines.taken[0][0] if lines.taken else lines.number
+            if broken is not None:
+                self.skips.add("unexpected_shape", first, broken)
+                lines.again(lines.taken[1:])  # resynchronise on the line after the first
                 continue
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue  # a blank line
-            if len(cells) != len(header):
-                self.skips.add("unexpected_shape", start, f"{len(cells)} cells, the header has {len(header)}")
+            assert cells is not None
+            if lines.invalid(lines.taken):
+                self.skips.add("malformed_json", first, "bytes that are not UTF-8")
+                continue
+            if header is None:
+                header = cells
+                fields = [_COLUMNS.get(h.strip().lstrip("\ufeff").lower()) for h in header]
+                wanted = [(k, f) for k, f in enumerate(fields) if f is not None]
+                continue
+            if _blank(cells):
                 continue
             values = {f: cells[k] for k, f in wanted if cells[k] != ""}  # an empty cell is SQL NULL
             try:
                 row = msgspec.convert(values, Row, strict=False)
             except msgspec.ValidationError as e:
-                self.skips.add("unexpected_shape", start, str(e))
+                self.skips.add("unexpected_shape", first, str(e))
                 continue
-            self.row(row, start)
-        return self.result(reader.line_num, self.chunk.end)
+            guard(self.rows, self.skips, first, self.row, row, first)
+        return self.result(lines.number, self.chunk.end)
 
     def json_array(self) -> ChunkResult:
         with open(self.chunk.path, "rb") as f:
@@ -254,16 +265,11 @@ class _Parser:
         for n, raw in enumerate(raws, start=1):
             row = _decode_row(raw, n, self.skips)
             if row is not None:
-                self.row(row, n)
+                guard(self.rows, self.skips, n, self.row, row, n)
         return self.result(lines, self.chunk.end)
 
     def json_lines(self) -> ChunkResult:
-        rng = LineRange()
-        for i, rows in decoded_blocks(self.chunk, _row, self.skips, rng):
-            for row in rows:
-                i += 1
-                if row is not None:
-                    self.row(row, i)
+        rng = parse_lines(self.chunk, _row, self.skips, self.rows, self.row)
         return self.result(rng.lines, rng.consumed_to)
 
     # --- one row ---
@@ -297,10 +303,6 @@ class _Parser:
         meta = meta or Metadata()
         provider = (row.custom_llm_provider or "").strip().lower() or None
         inp, read, w5m, w1h, out, reasoning, web = _tokens(row, meta.usage_object, provider)
-        counts = (inp, read, w5m, w1h, out, web)
-        if min(counts) < 0 or max(counts) > MAX_TOKENS:
-            self.skips.add("unexpected_shape", i, f"{row.request_id}: token count out of range in usage")
-            return
         extra = meta.spend_logs_metadata if isinstance(meta.spend_logs_metadata, dict) else {}
         self.rows.request(
             provider=provider,
@@ -337,9 +339,49 @@ def _decode_row(raw: msgspec.Raw, i: int, skips: Skips) -> Row | None:
     return None
 
 
-def _text_lines(path: str, end: int) -> Iterator[str]:
+def _blank(cells: list[str]) -> bool:
+    return not cells or (len(cells) == 1 and not cells[0].strip())
+
+
+class _Lines:
     """The lines of ``path`` up to byte ``end`` (the size planned for this run), as text
-    for the csv module: one line in memory at a time."""
+    for the csv module, one line in memory at a time, numbered from 1. ``taken`` holds the
+    ``(number, text)`` of the lines handed out since it was last cleared; ``again(lines)``
+    hands lines out once more; ``invalid`` says whether any of them was not UTF-8."""
+
+    def __init__(self, path: str, end: int) -> None:
+        self.raw = _raw_lines(path, end)
+        self.back: list[tuple[int, str]] = []
+        self.taken: list[tuple[int, str]] = []
+        self.bad: set[int] = set()
+        self.number = 0  # lines read from the file
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.back:
+            item = self.back.pop()
+        else:
+            raw = next(self.raw)
+            self.number += 1
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = raw.decode("utf-8", "replace")
+                self.bad.add(self.number)
+            item = (self.number, text)
+        self.taken.append(item)
+        return item[1]
+
+    def again(self, lines: list[tuple[int, str]]) -> None:
+        self.back.extend(reversed(lines))
+
+    def invalid(self, lines: list[tuple[int, str]]) -> bool:
+        return bool(self.bad) and any(n in self.bad for n, _ in lines)
+
+
+def _raw_lines(path: str, end: int) -> Iterator[bytes]:
     left = end
     with open(path, "rb") as f:
         for raw in f:
@@ -348,7 +390,7 @@ def _text_lines(path: str, end: int) -> Iterator[str]:
             if len(raw) > left:
                 raw = raw[:left]
             left -= len(raw)
-            yield raw.decode("utf-8", "replace")
+            yield raw
 
 
 def _csv_header(head: bytes) -> set[str]:
@@ -406,12 +448,10 @@ class LiteLLM:
     name = NAME
     description = "LiteLLM proxy spend logs (LiteLLM_SpendLogs): CSV export, /spend/logs JSON, JSON lines"
     splittable = True
+    suffixes = (".csv", ".json", ".jsonl")
 
     def default_roots(self) -> list[str]:
         return []
-
-    def discover(self, folder: str) -> list[str]:
-        return files_under(folder, (".csv", ".json", ".jsonl"))
 
     def sniff(self, line: bytes) -> bool | None:
         """JSON lines: a row object with the spend-log columns."""

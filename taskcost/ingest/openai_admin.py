@@ -46,7 +46,7 @@ from datetime import timedelta
 from typing import Any
 
 from taskcost.ingest import _export as ex
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, files_under, utc_time
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, guard, utc_time
 
 NAME = "openai_admin"
 BUCKET = re.compile(rb'"object"\s*:\s*"bucket"')
@@ -92,61 +92,77 @@ class _Page:
         groups = [{k: r.get(k) for k in USAGE_DIMS if k in r} for *_, r in results]
         grouping = ex.grouping(groups)
         for (start, end, where, r), group in zip(results, groups, strict=True):
-            total_in = ex.count(r.get("input_tokens"))
-            out = ex.count(r.get("output_tokens"))
-            cached = ex.count(r.get("input_cached_tokens", 0))
-            if total_in is None or out is None or cached is None:
-                self.skips.add("missing_field", 0, f"{where}: no valid input_tokens, output_tokens or cached")
-                continue
-            cached = min(cached, total_in)
-            tier = "batch" if group.get("batch") is True else group.get("service_tier")
-            self.rows.bucket(
-                "org_usage",
-                **ex.slot_columns(
-                    self.chunk, "completions_usage", (start, end), (width, size), grouping, group
-                ),
-                provider="openai",
-                model=group.get("model"),
-                workspace_id=group.get("project_id"),
-                api_key_id=group.get("api_key_id"),
-                service_tier=tier,
-                context_window=None,
-                input_tokens=total_in - cached,
-                cache_read_tokens=cached,
-                cache_write_5m_tokens=0,
-                cache_write_1h_tokens=0,
-                output_tokens=out,
-                web_search_requests=None,
-                requests=ex.count(r.get("num_model_requests")),
-            )
+            span = (start, end), (width, size)
+            guard(self.rows, self.skips, 0, self.usage_row, r, group, grouping, span, where, where=where)
+
+    def usage_row(
+        self, r: dict[str, Any], group: dict[str, Any], grouping: str, span: Any, where: str
+    ) -> None:
+        total_in = ex.count(r.get("input_tokens"))
+        out = ex.count(r.get("output_tokens"))
+        cached = ex.count(r.get("input_cached_tokens", 0))
+        if total_in is None or out is None or cached is None:
+            self.skips.add("missing_field", 0, f"{where}: no valid input_tokens, output_tokens or cached")
+            return
+        cached = min(cached, total_in)
+        batch = group.get("batch")
+        if batch is not None and not isinstance(batch, bool):
+            raise ValueError(f"batch = {batch!r}, not true or false")
+        tier = "batch" if batch is True else ex.text(group.get("service_tier"))
+        (start, end), width = span
+        self.rows.bucket(
+            "org_usage",
+            **ex.slot_columns(self.chunk, "completions_usage", (start, end), width, grouping, group),
+            provider="openai",
+            model=ex.text(group.get("model")),
+            workspace_id=ex.text(group.get("project_id")),
+            api_key_id=ex.text(group.get("api_key_id")),
+            service_tier=tier,
+            context_window=None,
+            input_tokens=total_in - cached,
+            cache_read_tokens=cached,
+            cache_write_5m_tokens=0,
+            cache_write_1h_tokens=0,
+            output_tokens=out,
+            web_search_requests=None,
+            requests=ex.count(r.get("num_model_requests")),
+        )
 
     def cost(self, results: list[tuple[Any, ...]], width: str, size: timedelta) -> None:
         groups = [{k: r.get(k) for k in COST_DIMS if k in r} for *_, r in results]
         grouping = ex.grouping(groups)
         for (start, end, where, r), group in zip(results, groups, strict=True):
-            amount = r.get("amount") if isinstance(r.get("amount"), dict) else {}
-            value = amount.get("value")
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                self.skips.add("missing_field", 0, f"{where}: amount.value is not a number")
-                continue
-            if str(amount.get("currency", "usd")).lower() != "usd":
-                self.skips.add("unexpected_shape", 0, f"{where}: currency {amount.get('currency')}, not USD")
-                continue
-            item = group.get("line_item")
-            model, token_type = _model_of(item)
-            self.rows.bucket(
-                "org_cost",
-                **ex.slot_columns(self.chunk, "costs", (start, end), (width, size), grouping, group),
-                provider="openai",
-                model=model,
-                workspace_id=group.get("project_id"),
-                line_item=item,
-                cost_type=None,
-                token_type=token_type,
-                service_tier=None,
-                context_window=None,
-                amount_usd=float(value),
-            )
+            span = (start, end), (width, size)
+            guard(self.rows, self.skips, 0, self.cost_row, r, group, grouping, span, where, where=where)
+
+    def cost_row(
+        self, r: dict[str, Any], group: dict[str, Any], grouping: str, span: Any, where: str
+    ) -> None:
+        amount = r.get("amount") if isinstance(r.get("amount"), dict) else {}
+        raw = amount.get("value")
+        value = ex.amount(raw) if isinstance(raw, int | float) else None
+        if value is None:
+            self.skips.add("missing_field", 0, f"{where}: amount.value {raw!r} is not a finite number")
+            return
+        if str(amount.get("currency", "usd")).lower() != "usd":
+            self.skips.add("unexpected_shape", 0, f"{where}: currency {amount.get('currency')}, not USD")
+            return
+        item = ex.text(group.get("line_item"))
+        model, token_type = _model_of(item)
+        (start, end), width = span
+        self.rows.bucket(
+            "org_cost",
+            **ex.slot_columns(self.chunk, "costs", (start, end), width, grouping, group),
+            provider="openai",
+            model=model,
+            workspace_id=ex.text(group.get("project_id")),
+            line_item=item,
+            cost_type=None,
+            token_type=token_type,
+            service_tier=None,
+            context_window=None,
+            amount_usd=float(value),
+        )
 
 
 def _model_of(line_item: Any) -> tuple[str | None, str | None]:
@@ -168,8 +184,7 @@ class OpenAIAdmin:
     def default_roots(self) -> list[str]:
         return []
 
-    def discover(self, folder: str) -> list[str]:
-        return files_under(folder, (".json",))
+    suffixes = (".json",)
 
     def sniff_document(self, head: bytes) -> bool:
         """A page (or list) of ``"object": "bucket"`` buckets."""

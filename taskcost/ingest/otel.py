@@ -39,7 +39,8 @@ Records used
     service (neither a Claude Code scope nor ``service.name`` ``claude-code``) is
     ``unknown_line_type``; a record without an event name, or an ``api_request``
     without its token counts or a time, ``missing_field``; a token count that is not a
-    whole number in 0..10^12, ``unexpected_shape``. In a document, ``line_no`` is the
+    whole number, ``unexpected_shape``; one outside its range (``taskcost.schemas.bounds``),
+    ``out_of_range``. In a document, ``line_no`` is the
     record's position among the file's log records (1 for the first), not a line.
 
 Token mapping
@@ -91,8 +92,7 @@ import msgspec
 from msgspec import Raw, Struct
 
 from taskcost.ingest._anthropic import error_kind
-from taskcost.ingest._base import MAX_TOKENS, Chunk, ChunkResult, Rows, Skips, decoded_blocks, files_under
-from taskcost.ingest._lines import LineRange
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, decode_line, guard, parse_lines
 
 NAME = "otel"
 PREFIX = "claude_code."
@@ -210,7 +210,8 @@ def _lenient(v: Value | None) -> float | None:
 
 
 def _count(v: Value | None) -> int | None:
-    """A token count: a whole number in 0..MAX_TOKENS (ValueError otherwise), or None."""
+    """A token count: a whole number (ValueError otherwise; its range is checked with every
+    other count's, ``taskcost.schemas.bounds``), or None."""
     n = _number(v)
     if n is None:
         return None
@@ -218,8 +219,6 @@ def _count(v: Value | None) -> int | None:
         if not n.is_integer():
             raise ValueError(f"not a whole number: {n}")
         n = int(n)
-    if not 0 <= n <= MAX_TOKENS:
-        raise ValueError(f"out of range: {n}")
     return n
 
 
@@ -265,13 +264,11 @@ class _ChunkParser:
             result = self.document()
             if result is not None:
                 return result
-        rng = LineRange()
-        for i, lines in decoded_blocks(self.chunk, _export, self.skips, rng):
-            for export in lines:
-                i += 1
-                if export is not None:
-                    self.export(export, lambda i=i: i)
+        rng = parse_lines(self.chunk, _export, self.skips, self.rows, self.line)
         return ChunkResult(self.chunk.chunk_id, rng.lines, rng.consumed_to, {}, self.skips)
+
+    def line(self, export: Export, i: int) -> None:
+        self.export(export, lambda: i)
 
     def document(self) -> ChunkResult | None:
         """The whole file as one export; None when it is JSON lines after all (an export
@@ -309,12 +306,9 @@ class _ChunkParser:
                 ours = _is_claude_code(sl.scope, service)
                 for raw in sl.logRecords or ():
                     i = position()
-                    try:
-                        rec = _record.decode(raw)
-                    except msgspec.ValidationError as e:
-                        self.skips.add("unexpected_shape", i, f"log record: {e}")
-                        continue
-                    self.record(rec, ours, version, i)
+                    rec = decode_line(_record, raw, i, self.skips)
+                    if rec is not None:
+                        guard(self.rows, self.skips, i, self.record, rec, ours, version, i)
 
     def record(self, rec: LogRecord, ours: bool, version: str | None, i: int) -> None:
         attrs = _attrs(rec.attributes)
@@ -428,12 +422,10 @@ class Otel:
     name = NAME
     description = "Claude Code OpenTelemetry logs, OTLP JSON (collector file exporter or saved exports)"
     splittable = True
+    suffixes = (".json", ".jsonl")
 
     def default_roots(self) -> list[str]:
         return []
-
-    def discover(self, folder: str) -> list[str]:
-        return files_under(folder, (".json", ".jsonl"))
 
     def sniff(self, line: bytes) -> bool | None:
         """A line that is a whole OTLP logs export holding Claude Code records."""
@@ -468,6 +460,7 @@ class Otel:
         return True
 
     def parse_chunk(self, chunk: Chunk, state: dict[str, Any], rows: Rows) -> ChunkResult:
+        rows.per_record.add(chunk.chunk_id)  # a line is a batch of records, each one row
         return _ChunkParser(chunk, rows).parse()
 
 
