@@ -116,6 +116,8 @@ class IngestReport:
     skips: Counter[str] = field(default_factory=Counter)
     unbilled: Counter[str] = field(default_factory=Counter)  # records that are not requests
     examples: dict[str, list[str]] = field(default_factory=dict)
+    #: (file, line number) of every skipped line, when ``_base.RECORD_SKIPPED_LINES`` is set
+    skipped_lines: list[tuple[str, int]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
     def skip_summary(self) -> list[str]:
@@ -469,6 +471,7 @@ def run(
                     if len(ex) < MAX_EXAMPLES:  # line 0: the document as a whole
                         where = f":{line_base + line_in_chunk}" if line_in_chunk else ""
                         ex.append(f"{chunk.path}{where}: {detail}")
+            report.skipped_lines.extend((chunk.path, line_base + n) for n, _ in res.skips.lines)
             report.unbilled.update(res.unbilled)
             line_base += res.lines
             carried.update(res.end_state)

@@ -90,7 +90,9 @@ class _Page:
         buckets, lines = ex.read_page(self.chunk, self.skips)
         if buckets is None:
             return ex.done(self.chunk, lines, self.skips)
-        if buckets and isinstance(buckets[0], dict) and _kind(buckets[0]) == "claude_code_analytics":
+        # an analytics page is a list of records, a report page a list of buckets: one record
+        # that lost its keys must not make the page another kind
+        if any(isinstance(b, dict) and _kind(b) == "claude_code_analytics" for b in buckets):
             for n, record in enumerate(buckets):
                 guard(self.rows, self.skips, 0, self.analytics, record, f"data[{n}]", where=f"data[{n}]")
             return ex.done(self.chunk, lines, self.skips)
