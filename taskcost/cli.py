@@ -31,8 +31,19 @@ class TaskcostGroup(click.Group):
             click.echo(f"taskcost: error: {e}", err=True)
             ctx.exit(int(e.exit_code))
         except KeyboardInterrupt:
-            click.echo("taskcost: interrupted; the warehouse is unchanged", err=True)
-            ctx.exit(int(ExitCode.INTERRUPT))
+            _interrupted(ctx)
+        except Exception as e:
+            # DuckDB's own interrupt (a query stopped by Ctrl-C) is Ctrl-C too; duckdb
+            # is not imported here, since most commands never load it
+            duckdb = sys.modules.get("duckdb")
+            if duckdb is not None and isinstance(e, duckdb.InterruptException):
+                _interrupted(ctx)
+            raise
+
+
+def _interrupted(ctx: click.Context) -> None:
+    click.echo("taskcost: interrupted; the warehouse is unchanged", err=True)
+    ctx.exit(int(ExitCode.INTERRUPT))
 
 
 def main() -> None:
@@ -271,12 +282,17 @@ def _ingest_summary(report: Any, stats: Any, wh: Any, manifest: Any, verbose: bo
             echo("  prices changed: every request was re-priced")
         for model, reason in stats.unpriced_keys:
             echo(f"  unpriced: {model}: {reason}")
-    if report.unrecognised:
-        echo(f"  not recognised as any known format, not read: {len(report.unrecognised)} files")
-        for p, why in report.unrecognised[:MAX_LISTED]:
-            echo(f"    {p}: {why}")
-        if len(report.unrecognised) > MAX_LISTED:
-            echo(f"    … and {len(report.unrecognised) - MAX_LISTED} more")
+    for title, paths in (
+        ("not recognised as any known format, not read", report.unrecognised),
+        ("cannot be read, not read", report.unreadable),
+        ("failed, read again next run", report.failed),
+    ):
+        if paths:
+            echo(f"  {title}: {len(paths)} {'file' if len(paths) == 1 else 'files'}")
+            for p, why in paths[:MAX_LISTED]:
+                echo(f"    {p}: {why}")
+            if len(paths) > MAX_LISTED:
+                echo(f"    … and {len(paths) - MAX_LISTED} more")
     if report.pending:
         echo(f"  empty so far, read once they have a complete line: {report.pending} files")
     if report.vanished:
@@ -1397,17 +1413,48 @@ def reconcile(ctx: click.Context, since: date | None, until: date | None, by: st
     render.write(table, fmt, sys.stdout, layout)
 
 
+def _memory_limit(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from taskcost import analyze
+
+    try:
+        analyze.check_memory_limit(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+    return value
+
+
 @cli.command("sql")
 @click.argument("query")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
 )
+@click.option(
+    "--memory-limit",
+    default="2GB",
+    show_default=True,
+    callback=_memory_limit,
+    metavar="SIZE",
+    help="DuckDB memory limit for the query (e.g. 500MB, 8GB); beyond it, it spills to a private "
+    "temporary folder (at most 4GB) and then fails.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=120,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop the query after this many seconds (0: no limit).",
+)
 @click.pass_context
-def sql_cmd(ctx: click.Context, query: str, fmt: str) -> None:
-    """Run read-only SQL over the warehouse views.
+def sql_cmd(ctx: click.Context, query: str, fmt: str, memory_limit: str, timeout: float) -> None:
+    """Run one read-only SQL statement over the warehouse views.
 
-    Views: requests, events, prices, org_usage, org_cost, member_daily, files
-    (see `taskcost schema`).
+    Views: requests, events, prices, org_usage, org_cost, member_daily, files, and the
+    derived task_items, task_facts, task_outcomes, people (see `taskcost schema`).
+
+    One statement: SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, or EXPLAIN without ANALYZE.
+    DuckDB gets no file, network or extension access (docs/sql.md). Exit codes: 1 for a
+    refused or failing query, a timeout or the memory limit; 130 for Ctrl-C.
 
     \b
     Example:
@@ -1415,8 +1462,9 @@ def sql_cmd(ctx: click.Context, query: str, fmt: str) -> None:
     """
     from taskcost import analyze, render
 
-    con = analyze.connect(_warehouse(ctx), sandbox=True)
-    render.write(analyze.query(con, query), fmt, sys.stdout, render.Layout(cost_columns=()))
+    con = analyze.connect(_warehouse(ctx), sandbox=True, memory_limit=memory_limit)
+    table = analyze.query(con, query, timeout=timeout or None)
+    render.write(table, fmt, sys.stdout, render.Layout(cost_columns=()))
 
 
 @cli.command()

@@ -19,6 +19,11 @@ rule therefore applies to the whole history at once, with no re-ingest.
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
+import threading
+import time
+import weakref
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib.resources import files as _resources
@@ -66,25 +71,39 @@ def declared_params(name: str) -> set[str]:
     return set(_PARAM.findall(header))
 
 
-def connect(wh: Warehouse, *, sandbox: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    wh: Warehouse, *, sandbox: bool = False, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the warehouse tables as views.
 
-    ``sandbox``: for user SQL: no file, network or extension access beyond the warehouse
-    folder, and the configuration locked so the query cannot lift it.
+    Every connection spills to a private temporary folder (``temp_directory``), removed
+    when the connection is garbage-collected or the process exits, never ``./.tmp``.
+
+    ``sandbox``: for user SQL (``taskcost sql``). The tables are pyarrow datasets scanned
+    by this process, not ``read_parquet`` views, so DuckDB itself needs no file access:
+    external access (files, network), extension loading and installing are switched off,
+    spilling is capped at ``SANDBOX_TEMP_LIMIT`` and the configuration is locked so the
+    query cannot lift any of it. ``memory_limit`` (DuckDB syntax, e.g. ``2GB``) is set
+    before the lock.
     """
     manifest = wh.manifest()
     if manifest is None or not any(manifest["tables"].get(v) for v in VIEWS if v != "prices"):
         raise NoData(f"the warehouse at {wh.root} is empty: run `taskcost ingest` first")
     con = duckdb.connect()
+    _private_temp_directory(con)
     con.execute("SET TimeZone = 'UTC'")
     from taskcost import schemas
 
     for view in VIEWS:
         files = wh.files(view, manifest)
-        if files:
-            con.read_parquet(files).create_view(view)
-        else:
+        if not files:
             con.register(view, schemas.TABLES[view].empty_table())
+        elif sandbox:
+            import pyarrow.dataset as ds
+
+            con.register(view, ds.dataset(files, schema=schemas.TABLES[view], format="parquet"))
+        else:
+            con.read_parquet(files).create_view(view)
     catalog = wh.catalog(manifest)
     con.register(
         "files",
@@ -115,12 +134,56 @@ def connect(wh: Warehouse, *, sandbox: bool = False) -> duckdb.DuckDBPyConnectio
     use_config(con, config.Config())
     for view in DERIVED:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {report_sql(f'views/{view}')}")
+    if memory_limit is not None:
+        try:
+            con.execute(f"SET memory_limit = {_literal(memory_limit)}")
+        except duckdb.Error:
+            raise TaskcostError(f"{memory_limit!r} is not a memory size like 2GB or 500MB") from None
     if sandbox:
-        con.execute("SET allowed_directories = $d", {"d": [str(wh.root) + "/"]})
-        con.execute("SET enable_external_access = false")
-        con.execute("SET autoload_known_extensions = false")
-        con.execute("SET lock_configuration = true")
+        _lock_down(con)
     return con
+
+
+def check_memory_limit(size: str) -> None:
+    """ValueError unless ``size`` is a DuckDB memory size (``2GB``, ``500MB``, ``1.5GiB``)."""
+    try:
+        duckdb.connect().execute(f"SET memory_limit = {_literal(size)}")
+    except duckdb.Error:
+        raise ValueError(f"{size!r} is not a memory size like 2GB or 500MB") from None
+
+
+#: how much a sandboxed query may spill to its temporary folder
+SANDBOX_TEMP_LIMIT = "4GB"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _private_temp_directory(con: duckdb.DuckDBPyConnection) -> None:
+    """Spill to a folder of this connection's own (DuckDB's default is ``./.tmp``)."""
+    path = tempfile.mkdtemp(prefix="taskcost-duckdb-")
+    weakref.finalize(con, shutil.rmtree, path, ignore_errors=True)
+    con.execute(f"SET temp_directory = {_literal(path)}")
+
+
+def _lock_down(con: duckdb.DuckDBPyConnection) -> None:
+    """No files, network or extensions for the rest of the connection, and no way back.
+    DuckDB still reaches its own ``temp_directory`` (it allows it by itself)."""
+    available = {r[0] for r in con.execute("SELECT name FROM duckdb_settings()").fetchall()}
+    settings = {
+        "max_temp_directory_size": SANDBOX_TEMP_LIMIT,
+        "enable_external_access": False,
+        "autoload_known_extensions": False,
+        "autoinstall_known_extensions": False,
+        "allow_community_extensions": False,
+        "allow_unsigned_extensions": False,
+        "python_enable_replacements": False,
+    }
+    for name, value in settings.items():
+        if name in available:
+            con.execute(f"SET {name} = {_literal(value) if isinstance(value, str) else str(value).lower()}")
+    con.execute("SET lock_configuration = true")
 
 
 _OVERRIDES = pa.schema(
@@ -329,26 +392,141 @@ def weekly(
     return shown, first, last, notes
 
 
-def query(con: duckdb.DuckDBPyConnection, text: str) -> pa.Table:
-    """Run user SQL: read-only statements only (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN)."""
+READ_ONLY = (
+    "taskcost sql runs one read-only statement (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN without "
+    "ANALYZE)"
+)
+_WORD = re.compile(r"\w+")
+
+
+def read_only_statement(con: duckdb.DuckDBPyConnection, text: str) -> str:
+    """The one read-only statement of user SQL, else a TaskcostError saying why not.
+
+    DuckDB parses DESCRIBE, SHOW, SUMMARIZE, FROM-first and VALUES queries as SELECT; an
+    EXPLAIN must wrap such a query and must not ANALYZE it (that runs the statement)."""
     try:
         statements = con.extract_statements(text)
     except duckdb.Error as e:
-        raise TaskcostError(f"SQL error: {e}") from None
+        raise TaskcostError(f"SQL error: {_one_line(e)}") from None
     if not statements:
         raise TaskcostError("no SQL statement given")
-    allowed = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
-    for st in statements:
-        if st.type not in allowed:
-            raise TaskcostError(f"`taskcost sql` runs read-only queries; {st.type.name} is not allowed")
+    if len(statements) > 1:
+        raise TaskcostError(f"{READ_ONLY}; this has {len(statements)} statements")
+    statement = statements[0]
+    if statement.type == duckdb.StatementType.EXPLAIN:
+        explained = _explained(con, statement.query)
+        if explained != duckdb.StatementType.SELECT:
+            raise TaskcostError(f"{READ_ONLY}; EXPLAIN {_kind(explained)} is not allowed")
+    elif statement.type != duckdb.StatementType.SELECT:
+        raise TaskcostError(f"{READ_ONLY}; {_kind(statement.type)} is not allowed")
+    return statement.query
+
+
+def _kind(kind: duckdb.StatementType | None) -> str:
+    if kind is None:
+        return "of an unrecognised statement"
+    if kind == duckdb.StatementType.MULTI:  # e.g. a PIVOT with no IN list: it creates a type first
+        return "MULTI (several statements in one, e.g. a PIVOT without ON … IN (…))"
+    return kind.name
+
+
+def _explained(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.StatementType | None:
+    """The type of the statement an EXPLAIN wraps (None if that cannot be told); a
+    TaskcostError for EXPLAIN ANALYZE in any spelling: ``EXPLAIN ANALYSE``,
+    ``EXPLAIN (FORMAT json, ANALYZE) …`` and even ``EXPLAIN (ANALYZE false) …``, which
+    DuckDB runs all the same."""
+    tokens = [at for at, kind in duckdb.tokenize(sql) if kind != duckdb.token_type.comment]
+    words = []
+    for at, end in zip(tokens, [*tokens[1:], len(sql)], strict=True):
+        word = sql[at:end].strip()
+        words.append((m.group(0) if (m := _WORD.match(word)) else word[:1]).upper())
+    starts = [1]  # where the explained statement may begin: after EXPLAIN, or its options
+    options = words[1:2]
+    if options == ["("]:
+        depth = 0
+        for i in range(1, len(words)):
+            depth += {"(": 1, ")": -1}.get(words[i], 0)
+            if depth == 0:
+                options = words[2:i]
+                starts.insert(0, i + 1)
+                break
+    elif options in (["ANALYZE"], ["ANALYSE"]):
+        starts = [2]
+    if {"ANALYZE", "ANALYSE"} & set(options):
+        raise TaskcostError(f"{READ_ONLY}; EXPLAIN ANALYZE runs the statement and is not allowed")
+    for i in starts:
+        try:
+            inner = con.extract_statements(sql[tokens[i] :]) if i < len(tokens) else []
+        except duckdb.Error:
+            continue
+        if len(inner) == 1:
+            return inner[0].type
+    return None
+
+
+def query(con: duckdb.DuckDBPyConnection, text: str, *, timeout: float | None = None) -> pa.Table:
+    """Run user SQL (one read-only statement, ``read_only_statement``) on a sandboxed
+    connection; returns its rows.
+
+    The query runs in a worker thread, so that Ctrl-C in the main thread interrupts it
+    (KeyboardInterrupt) and a watchdog can interrupt it after ``timeout`` seconds (a
+    TaskcostError naming ``--timeout``); running out of the memory limit is a
+    TaskcostError naming ``--memory-limit``; any other DuckDB error, ``SQL error: …``."""
+    sql = read_only_statement(con, text)
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["rows"] = arrow(con, sql)
+        except BaseException as e:  # handed to the main thread below
+            outcome["error"] = e
+
+    worker = threading.Thread(target=work, name="taskcost-sql", daemon=True)
+    deadline = time.monotonic() + timeout if timeout else None
+    expired = False
+    worker.start()
     try:
-        for st in statements[:-1]:
-            con.execute(st)
-        return arrow(con, statements[-1].query)
-    except duckdb.InterruptException:
-        raise KeyboardInterrupt from None
-    except duckdb.Error as e:
-        raise TaskcostError(f"SQL error: {e}") from None
+        while worker.is_alive():
+            # the watchdog runs in this thread (a timer thread can abort the exit); once the
+            # time is up it interrupts until DuckDB stops, since an interrupt that comes
+            # before the query has started is lost
+            left = 0.1 if deadline is None else deadline - time.monotonic()
+            if left <= 0:
+                expired = True
+                con.interrupt()
+            worker.join(0.1 if left <= 0 else min(left, 0.1))
+    except KeyboardInterrupt:
+        stop = time.monotonic() + 5
+        while worker.is_alive() and time.monotonic() < stop:
+            con.interrupt()
+            worker.join(0.1)
+        raise
+    error = outcome.get("error")
+    if error is None:
+        return outcome["rows"]
+    if isinstance(error, KeyboardInterrupt | duckdb.InterruptException):
+        if expired:
+            raise TaskcostError(f"the query ran longer than {timeout:g} s (--timeout)")
+        raise KeyboardInterrupt
+    if isinstance(error, duckdb.OutOfMemoryException):
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        raise TaskcostError(
+            f"the query ran out of memory (--memory-limit {limit}, and at most {SANDBOX_TEMP_LIMIT} "
+            f"spilled to disk): {_one_line(error)}"
+        )
+    if isinstance(error, duckdb.Error):
+        raise TaskcostError(f"SQL error: {_one_line(error)}")
+    raise error
+
+
+def _one_line(error: Exception) -> str:
+    """DuckDB's message without its query excerpt and hints: one line."""
+    lines = []
+    for line in str(error).strip().splitlines():
+        if not line.strip() or line.startswith("LINE "):
+            break
+        lines.append(line.strip())
+    return " ".join(lines) or type(error).__name__
 
 
 __all__ = [
@@ -357,6 +535,7 @@ __all__ = [
     "REPORTS",
     "VIEWS",
     "arrow",
+    "check_memory_limit",
     "check_timezone",
     "config",
     "connect",
@@ -365,6 +544,7 @@ __all__ = [
     "materialize_tasks",
     "parse_instant",
     "query",
+    "read_only_statement",
     "run",
     "run_with",
     "set_clock",
