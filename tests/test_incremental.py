@@ -275,7 +275,9 @@ def test_files_deleted_during_a_run_are_reported_not_fatal(tmp_path: Path, monke
     f = session_file(tmp_path)
     ghost = tmp_path / "logs" / "ghost.jsonl"
     real_discover = ing._discover
-    monkeypatch.setattr(ing, "_discover", lambda roots, sources, bad: [*real_discover(roots, sources, bad), str(ghost)])
+    monkeypatch.setattr(
+        ing, "_discover", lambda roots, sources, bad: [*real_discover(roots, sources, bad), str(ghost)]
+    )
     doomed = jsonl(
         tmp_path / "logs" / "doomed.jsonl", [assistant("msg_Q", "2026-11-02T10:00:00.000Z", req="req_Q")]
     )
