@@ -10,13 +10,14 @@ pages. Every bucket row becomes one row of ``org_usage``, ``org_cost`` or
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import msgspec
 
-from taskcost.ingest._base import Chunk, ChunkResult, Skips
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, guard
 from taskcost.schemas.bounds import MAX_BUCKET_COUNT
 
 WIDTHS = ((timedelta(minutes=1), "1m"), (timedelta(hours=1), "1h"), (timedelta(days=1), "1d"))
@@ -42,6 +43,26 @@ def read_page(chunk: Chunk, skips: Skips) -> tuple[list[Any] | None, int]:
 
 def done(chunk: Chunk, lines: int, skips: Skips) -> ChunkResult:
     return ChunkResult(chunk.chunk_id, lines, chunk.end, {}, skips)
+
+
+def each_result(
+    page: Any,
+    results: list[tuple[Any, ...]],
+    dims: Callable[[dict[str, Any]], dict[str, Any]],
+    row: Callable[..., None],
+    width: str,
+    size: timedelta,
+) -> None:
+    """``row(result, group, grouping, span, where)`` for each ``(start, end, where, result)``
+    of a page (``page.rows``, ``page.skips``), each guarded: a result that raises is one
+    skipped item. ``dims`` gives a result's dimension values; the page's grouping is the
+    dimensions with a value in one of them."""
+    rows: Rows = page.rows
+    groups = [dims(r) for *_, r in results]
+    grouping_ = grouping(groups)
+    for (start, end, where, r), group in zip(results, groups, strict=True):
+        span = (start, end), (width, size)
+        guard(rows, page.skips, 0, row, r, group, grouping_, span, where, where=where)
 
 
 def width_of(spans: list[timedelta]) -> tuple[str, timedelta]:

@@ -113,16 +113,19 @@ class _Page:
                 self.skips.add("unknown_line_type", 0, f"{where}: not a usage or cost result")
         usage = [x for x, kind in zip(results, kinds, strict=True) if kind == "messages_usage"]
         cost = [x for x, kind in zip(results, kinds, strict=True) if kind == "cost_report"]
-        self.usage(usage, width, size)
-        self.cost(cost, width, size)
+        dims = (*COST_DIMS, "inference_geo")
+        ex.each_result(
+            self,
+            usage,
+            lambda r: {k: v for k, v in r.items() if k not in TOKEN_KEYS},
+            self.usage_row,
+            width,
+            size,
+        )
+        ex.each_result(
+            self, cost, lambda r: {k: r.get(k) for k in dims if k in r}, self.cost_row, width, size
+        )
         return ex.done(self.chunk, lines, self.skips)
-
-    def usage(self, results: list[tuple[Any, ...]], width: str, size: timedelta) -> None:
-        groups = [{k: v for k, v in r.items() if k not in TOKEN_KEYS} for *_, r in results]
-        grouping = ex.grouping(groups)
-        for (start, end, where, r), group in zip(results, groups, strict=True):
-            span = (start, end), (width, size)
-            guard(self.rows, self.skips, 0, self.usage_row, r, group, grouping, span, where, where=where)
 
     def usage_row(
         self, r: dict[str, Any], group: dict[str, Any], grouping: str, span: Any, where: str
@@ -156,13 +159,6 @@ class _Page:
             requests=None,
             **values,
         )
-
-    def cost(self, results: list[tuple[Any, ...]], width: str, size: timedelta) -> None:
-        groups = [{k: r.get(k) for k in (*COST_DIMS, "inference_geo") if k in r} for *_, r in results]
-        grouping = ex.grouping(groups)
-        for (start, end, where, r), group in zip(results, groups, strict=True):
-            span = (start, end), (width, size)
-            guard(self.rows, self.skips, 0, self.cost_row, r, group, grouping, span, where, where=where)
 
     def cost_row(
         self, r: dict[str, Any], group: dict[str, Any], grouping: str, span: Any, where: str

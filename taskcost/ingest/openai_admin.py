@@ -42,11 +42,10 @@ Known gaps
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
 from taskcost.ingest import _export as ex
-from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, guard, utc_time
+from taskcost.ingest._base import Chunk, ChunkResult, Rows, Skips, utc_time
 
 NAME = "openai_admin"
 BUCKET = re.compile(rb'"object"\s*:\s*"bucket"')
@@ -84,16 +83,13 @@ class _Page:
         width, size = ex.width_of(spans)
         usage = [x for x in results if x[3]["object"] == USAGE]
         cost = [x for x in results if x[3]["object"] == COST]
-        self.usage(usage, width, size)
-        self.cost(cost, width, size)
+        ex.each_result(
+            self, usage, lambda r: {k: r.get(k) for k in USAGE_DIMS if k in r}, self.usage_row, width, size
+        )
+        ex.each_result(
+            self, cost, lambda r: {k: r.get(k) for k in COST_DIMS if k in r}, self.cost_row, width, size
+        )
         return ex.done(self.chunk, lines, self.skips)
-
-    def usage(self, results: list[tuple[Any, ...]], width: str, size: timedelta) -> None:
-        groups = [{k: r.get(k) for k in USAGE_DIMS if k in r} for *_, r in results]
-        grouping = ex.grouping(groups)
-        for (start, end, where, r), group in zip(results, groups, strict=True):
-            span = (start, end), (width, size)
-            guard(self.rows, self.skips, 0, self.usage_row, r, group, grouping, span, where, where=where)
 
     def usage_row(
         self, r: dict[str, Any], group: dict[str, Any], grouping: str, span: Any, where: str
@@ -127,13 +123,6 @@ class _Page:
             web_search_requests=None,
             requests=ex.count(r.get("num_model_requests")),
         )
-
-    def cost(self, results: list[tuple[Any, ...]], width: str, size: timedelta) -> None:
-        groups = [{k: r.get(k) for k in COST_DIMS if k in r} for *_, r in results]
-        grouping = ex.grouping(groups)
-        for (start, end, where, r), group in zip(results, groups, strict=True):
-            span = (start, end), (width, size)
-            guard(self.rows, self.skips, 0, self.cost_row, r, group, grouping, span, where, where=where)
 
     def cost_row(
         self, r: dict[str, Any], group: dict[str, Any], grouping: str, span: Any, where: str
