@@ -198,6 +198,13 @@ def ingest(
     wh = _warehouse(ctx)
     default_user, default_machine = ing.identity_defaults()
     with wh.writer() as w:
+        if w.restored_from:
+            click.echo(
+                f"taskcost: {wh.manifest_path} was corrupt: restored generation "
+                f"{w.manifest['generation']} from {w.restored_from.name} (the corrupt file is kept "
+                "as manifest.corrupt.json); what was read since is read again",
+                err=True,
+            )
         overrides = wh.price_overrides(ctx.obj.get("prices"), w.manifest)
         with _progress() as progress:
             batch = ing.run(
@@ -262,9 +269,11 @@ def _mb(n: int) -> str:
 
 
 def _ingest_summary(report: Any, stats: Any, wh: Any, manifest: Any, verbose: bool = False) -> None:
+    from taskcost.render import terminal_text
+
     read = report.files_read
     by = {a: sum(1 for f in read if f.action == a) for a in ("new", "appended", "reread")}
-    echo = lambda s: click.echo(s, err=True)  # noqa: E731
+    echo = lambda s: click.echo(terminal_text(s), err=True)  # noqa: E731  (paths and models are log text)
     echo(
         f"taskcost: read {len(read)} of {report.files_seen} files "
         f"({by['new']} new, {by['appended']} grown, {by['reread']} rewritten; "

@@ -33,3 +33,16 @@ class MalformedInput(TaskcostError):
 
 class SchemaMismatch(TaskcostError):
     exit_code = ExitCode.ERROR
+
+
+class CorruptManifest(TaskcostError):
+    """``manifest.json`` cannot be read as a manifest; the writer restores the previous one."""
+
+    exit_code = ExitCode.ERROR
+
+
+class WarehouseWriteError(TaskcostError):
+    """The warehouse cannot be written (disk full, read-only, no permission); it is left as
+    it was."""
+
+    exit_code = ExitCode.ERROR

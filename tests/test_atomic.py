@@ -40,13 +40,15 @@ def test_crash_before_the_manifest_is_replaced_changes_nothing(
         invoke("ingest", str(extra))
     assert snapshot(root) == before
     assert not list(root.glob(".staging-*"))
+    assert data_files(root) == named_files(root)  # the failed run removed what it wrote
     monkeypatch.delenv("TASKCOST_FAILPOINT")
     ingest(extra)
     assert totals()["requests"] == before[1]["requests"] + 1
-    # files no manifest names (the crashed run's, replaced parts) go once they are old
+    # replaced files stay while retired for less than GARBAGE_AGE (or named by
+    # manifest.prev.json), whatever their age; nothing else is left
     age_all_files(root)
     ingest(extra)
-    assert data_files(root) == named_files(root)
+    assert data_files(root) == named_files(root) | kept_files(root)
 
 
 def data_files(root: Path) -> set[str]:
@@ -57,6 +59,14 @@ def named_files(root: Path) -> set[str]:
     m = Warehouse(root).manifest()
     assert m is not None
     return {p for ps in m["tables"].values() for p in ps} | {m["catalog"]}
+
+
+def kept_files(root: Path) -> set[str]:
+    """Files still kept for readers of older generations: retired ones, the previous manifest's."""
+    m = Warehouse(root).manifest()
+    assert m is not None
+    prev = json.loads((root / "manifest.prev.json").read_text())
+    return set(m["retired"]) | {p for ps in prev["tables"].values() for p in ps} | {prev["catalog"]}
 
 
 def age_all_files(root: Path) -> None:

@@ -8,6 +8,17 @@
 - ``markdown``: a pipe table with the ``table`` format's cells, and its notes as
   paragraphs, to paste into a wiki or a chat.
 - ``html``: the weekly report as one self-contained page (``render.html``).
+
+Log text is untrusted, so every writer makes it inert for where it goes:
+
+- ``csv``: a text cell that a spreadsheet would read as a formula (first character ``=``,
+  ``+``, ``-``, ``@``, tab or carriage return, and not a number such as ``-12.5``) gets a
+  leading ``'`` (the OWASP rule against CSV injection); number columns are written as is.
+- ``table`` and ``markdown``: ``terminal_text`` strips what a terminal would act on
+  (escape sequences, control characters, bidi overrides); rich cells are ``Text``, never
+  markup; text longer than ``Layout.max_text`` (80) characters is cut and ends in ``…``
+  (not the sentences taskcost writes itself, ``Layout.full_text``, such as a flag's evidence).
+- ``json``, ``csv`` and ``html`` carry the text in full (``html`` escapes it).
 """
 
 from __future__ import annotations
@@ -44,6 +55,9 @@ class Layout:
     change_columns: Sequence[str] = ()  # ratios minus 1 shown as signed percentages
     unpriced_note: Sequence[str] | None = None  # cost columns that say "+N unpriced" (default: all)
     truncate: dict[str, int] = field(default_factory=dict)  # text columns cut to this many characters
+    max_text: int | None = 80  # any other text cell (table, markdown) is cut to this many characters
+    # text made by taskcost whose numbers are the point (a flag's evidence): never cut
+    full_text: Sequence[str] = ("evidence", "verdict_text")
     blank: dict[str, str] = field(default_factory=dict)  # what a null means in a column (default "—")
     time_format: str = "%Y-%m-%d %H:%M"
 
@@ -121,21 +135,81 @@ def write_object(obj: Any, out: IO[str]) -> None:
     out.write("\n")
 
 
-def _csv_value(v: Any) -> Any:
+_FORMULA_START = frozenset("=+-@\t\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def csv_text(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet runs as a formula: a leading ``'`` when it starts
+    with ``=``, ``+``, ``-``, ``@``, tab or carriage return (OWASP), unless it is a number
+    written as text (``-12.5``, ``+3``, ``-1e5``)."""
+    if text and text[0] in _FORMULA_START and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _csv_plain(v: Any) -> Any:
     if v is None:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, list):
-        return ";".join(str(_csv_value(x)) for x in v)
+        return ";".join(str(_csv_plain(x)) for x in v)
     return _json_value(v)
 
 
+def _csv_value(v: Any) -> Any:
+    value = _csv_plain(v)
+    if not isinstance(value, str) or isinstance(v, int | float | Decimal):
+        return value  # a number is never neutralised
+    if isinstance(v, list) and v and isinstance(v[0], int | float | Decimal):
+        return value  # "-1;2": a list of numbers
+    return csv_text(value)
+
+
 def write_csv(table: pa.Table, out: IO[str], layout: Layout | None = None) -> None:
+    """A header and one line per row; text cells pass ``csv_text`` (numbers never do). A
+    row with a carriage return in a cell is quoted whole: the csv module quotes only the
+    characters of its line terminator, and a bare CR would start a new row for a reader."""
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(table.column_names)
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def put(row: list[Any]) -> None:
+        (quoted if any(isinstance(c, str) and "\r" in c for c in row) else w).writerow(row)
+
+    put([csv_text(c) for c in table.column_names])
     for row in table.to_pylist():
-        w.writerow([_csv_value(v) for v in row.values()])
+        put([_csv_value(v) for v in row.values()])
+
+
+# What a terminal acts on. Escape sequences first, whole: CSI (ESC [ or 8-bit CSI, then
+# parameter, intermediate and final bytes); the string sequences OSC, DCS, SOS, PM and APC
+# (ESC ] P X ^ _ or their 8-bit forms) up to BEL or ST (ESC backslash, 0x9c), or up to the next
+# control character when unterminated; any other ESC with its intermediate and final bytes.
+# Then single characters: C0 controls, DEL, C1 controls, and the bidi embeddings,
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder text on screen. Tabs
+# and line breaks are left to ``_SPACES`` (after: they end an unterminated sequence).
+_TERMINAL_CONTROL = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x00-\x1f\x7f-\x9f\u2028\u2029]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]?"
+    r"|[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]"
+)
+_SPACES = str.maketrans(dict.fromkeys("\t\n\v\f\r\x85\u2028\u2029", " "))
+
+
+def terminal_text(s: str) -> str:
+    """Log text (untrusted) as text a terminal only prints: tabs and line breaks become
+    spaces; escape sequences (ANSI colours, OSC titles and hyperlinks: the link text stays),
+    other control characters (C0, DEL, C1) and bidi overrides and isolates are removed.
+    Every table and markdown cell passes it; anything else printing log text should too."""
+    if s.isprintable():  # the common case, in C: nothing to strip
+        return s
+    return _TERMINAL_CONTROL.sub("", s).translate(_SPACES)
+
+
+def _shorten(text: str, limit: int | None) -> str:
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _cell(name: str, v: Any, row: dict[str, Any], layout: Layout) -> str:
@@ -148,10 +222,10 @@ def _cell(name: str, v: Any, row: dict[str, Any], layout: Layout) -> str:
         return f"{text} +{unpriced:,} unpriced" if unpriced else text
     if v is None:
         return layout.blank.get(name, "—")
-    if name in layout.truncate and isinstance(v, str):
-        limit = layout.truncate[name]
-        v = " ".join(v.split())
-        return v if len(v) <= limit else v[: limit - 1] + "…"
+    if isinstance(v, str):
+        if name in layout.truncate:
+            return _shorten(" ".join(terminal_text(v).split()), layout.truncate[name])
+        return _shorten(terminal_text(v), None if name in layout.full_text else layout.max_text)
     if name in layout.percent_columns:
         return f"{v:.0%}"
     if name in layout.change_columns:
@@ -169,14 +243,15 @@ def _cell(name: str, v: Any, row: dict[str, Any], layout: Layout) -> str:
     if isinstance(v, date):
         return v.isoformat()
     if isinstance(v, list):
-        return ", ".join(str(x) for x in v)
-    return str(v)
+        return _shorten(terminal_text(", ".join(str(x) for x in v)), layout.max_text)
+    return terminal_text(str(v))
 
 
 def write_table(table: pa.Table, out: IO[str], layout: Layout | None = None) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     layout = layout or Layout()
     cols = [c for c in table.column_names if c not in layout.hidden]
@@ -194,17 +269,17 @@ def write_table(table: pa.Table, out: IO[str], layout: Layout | None = None) -> 
             totals[c] = sum(vals) if vals else None
         label = layout.total_label_column or cols[0]
         totals[label] = "Total"
-    for c in cols:
+    for c in cols:  # cells as Text, never markup: "[bold]" from a log is shown as written
         footer = _cell(c, totals[c], totals, layout) if c in totals else ""
         t.add_column(
-            layout.titles.get(c, c),
+            Text(terminal_text(layout.titles.get(c, c))),
             justify="right" if c in numeric else "left",
-            footer=footer,
+            footer=Text(footer),
             overflow="fold",
             no_wrap=c in layout.no_wrap,
         )
     for r in rows:
-        t.add_row(*(_cell(c, r[c], r, layout) for c in cols))
+        t.add_row(*(Text(_cell(c, r[c], r, layout)) for c in cols))
     width = None if out.isatty() else 240
     console = Console(file=out, width=width, highlight=False, emoji=False, soft_wrap=False)
     if not rows:
@@ -212,7 +287,7 @@ def write_table(table: pa.Table, out: IO[str], layout: Layout | None = None) -> 
     else:
         console.print(t)
     for note in layout.notes:
-        console.print(note, highlight=False, markup=False)
+        console.print(terminal_text(note), highlight=False, markup=False)
 
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -241,7 +316,7 @@ def write_task(task: dict[str, Any], steps: pa.Table, out: IO[str], *, tz: str) 
         return _cell("ts", v, {}, layout)
 
     def line(label: str, text: str) -> None:
-        console.print(f"{label:<12} {text}", markup=False, soft_wrap=True)
+        console.print(f"{label:<12} {terminal_text(text)}", markup=False, soft_wrap=True)
 
     cost = _cell("cost_usd", task["cost_usd"], task, layout)
     line("Task", f"{task['task_id']}  ({task['source']}, session {task['session_id']})")
@@ -308,8 +383,10 @@ _MARKDOWN_SPECIAL = re.compile(r"[\\|*_`\[\]#~]")
 
 
 def markdown_text(text: str) -> str:
-    """Log text (untrusted) as literal Markdown: no markup, link or HTML gets through."""
-    text = " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Log text (untrusted) as literal Markdown: no markup, link or HTML gets through, nor
+    what a terminal would act on (``terminal_text``)."""
+    text = " ".join(terminal_text(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
 
 

@@ -3,6 +3,8 @@
 Layout of a warehouse folder::
 
     manifest.json                  the committed state; replaced atomically on commit
+    manifest.prev.json             the generation before it, kept for recovery
+    manifest.corrupt.json          a corrupt manifest.json, set aside when it was restored
     data/requests/<gen>-<run>-<n>.parquet
     data/events/<gen>-<run>-<n>.parquet
     data/prices/<gen>-<run>.parquet
@@ -16,9 +18,29 @@ Layout of a warehouse folder::
 Readers use only the files the manifest names, so a commit is: write new files (never
 overwrite one), then replace ``manifest.json`` in one ``os.replace``. A crash or Ctrl-C at
 any point before that leaves the previous manifest, and thus the warehouse, exactly as it
-was. Files no manifest names (replaced parts, leftovers of a crashed run) are removed by a
-later writer once they are ten minutes old, so a report reading the previous generation
-is never cut short; readers take no lock.
+was. Readers take no lock.
+
+Durability: before the rename every new file the manifest names, and the folders holding
+them, are fsynced; the new manifest is fsynced before its rename and the warehouse folder
+after it. A power cut thus leaves either generation whole, never a manifest naming
+missing or half-written files. (On a handful of files this costs a few milliseconds.)
+
+Garbage collection: the manifest's ``retired`` map records, for each file a commit
+stopped naming, when it did (unix time). A later writer deletes a retired file once it
+has been retired for ``GARBAGE_AGE``, so a report that opened an older generation just
+before a commit keeps its files whatever their age. Files named by ``manifest.json`` or
+``manifest.prev.json`` are never deleted. A data file nobody names (a crashed or failed
+run's, or one retired by a taskcost older than the ``retired`` map) is deleted once its
+mtime is ``GARBAGE_AGE`` old, not at once: a writer that the advisory lock does not
+exclude (a network file system) may be writing it, and an older taskcost's readers may
+still read it. A failed run removes the files it wrote itself at once.
+
+Recovery: each commit first keeps the manifest it replaces as ``manifest.prev.json`` (a
+hard link, else an fsynced copy, renamed into place). A reader meeting a corrupt
+``manifest.json`` raises ``CorruptManifest``; the next writer sets the corrupt file aside
+as ``manifest.corrupt.json``, restores ``manifest.prev.json`` and says so in
+``Writer.restored_from``. A write that fails (disk full, read-only or unwritable folder)
+raises ``WarehouseWriteError`` and leaves the previous manifest in force.
 
 The tables hold deduplicated rows: merging staged rows with the warehouse (see
 ``sql/merge_requests.sql``) keeps one row per request and per event, so reports never
@@ -27,14 +49,16 @@ dedupe again and their cost does not grow with duplicate-heavy history.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import secrets
 import shutil
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -42,7 +66,7 @@ from importlib.resources import files as _resources
 from pathlib import Path
 from typing import Any
 
-from taskcost.errors import SchemaMismatch, TaskcostError
+from taskcost.errors import CorruptManifest, SchemaMismatch, TaskcostError, WarehouseWriteError
 
 FORMAT = "taskcost-warehouse"
 TABLE_NAMES = ("requests", "events", "org_usage", "org_cost", "member_daily")
@@ -51,7 +75,7 @@ TABLE_NAMES = ("requests", "events", "org_usage", "org_cost", "member_daily")
 UPGRADABLE = (1, 2)
 SMALL_PART = 32 << 20  # parts under this size are merged when there are too many
 MERGE_MEMORY = "1GB"  # DuckDB's memory limit while merging; it spills to disk beyond
-GARBAGE_AGE = 600  # seconds an unnamed data file is kept for readers of an older manifest
+GARBAGE_AGE = 600  # seconds a retired (or orphan) data file is kept for readers of an older manifest
 MAX_SMALL_PARTS = 8
 
 
@@ -75,13 +99,17 @@ def sql(name: str) -> str:
 
 
 def _failpoint(name: str) -> None:
-    """Crash here when ``TASKCOST_FAILPOINT`` names this point (used by the atomicity tests)."""
+    """Crash here when ``TASKCOST_FAILPOINT`` names this point (used by the atomicity tests):
+    ``<name>`` raises RuntimeError, ``<name>:kill`` kills the process, ``<name>:enospc``
+    raises the OSError of a full disk."""
     spec = os.environ.get("TASKCOST_FAILPOINT", "")
     if spec.split(":")[0] == name:
         if spec.endswith(":kill"):
             import signal
 
             os.kill(os.getpid(), signal.SIGKILL)
+        if spec.endswith(":enospc"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         raise RuntimeError(f"failpoint {name}")
 
 
@@ -103,14 +131,27 @@ class Warehouse:
     def manifest_path(self) -> Path:
         return self.root / "manifest.json"
 
+    @property
+    def prev_manifest_path(self) -> Path:
+        return self.root / "manifest.prev.json"
+
     def manifest(self, *, upgradable: bool = False) -> dict[str, Any] | None:
         """The committed state, or None for an empty (or absent) warehouse. A warehouse of
-        an older schema version is refused unless ``upgradable`` (the writer upgrades it)."""
+        an older schema version is refused unless ``upgradable`` (the writer upgrades it).
+        A corrupt ``manifest.json`` raises ``CorruptManifest``."""
         try:
-            text = self.manifest_path.read_text()
-        except FileNotFoundError:
+            m = _load_manifest(self.manifest_path)
+        except _Unusable as e:
+            if self.prev_manifest_path.exists():
+                hint = "the next `taskcost ingest` restores the previous generation (manifest.prev.json)"
+            else:
+                hint = f"there is no manifest.prev.json to restore: move {self.root} aside and ingest again"
+            raise CorruptManifest(f"{self.manifest_path} is corrupt ({e}); {hint}") from None
+        return self._check(m, upgradable)
+
+    def _check(self, m: dict[str, Any] | None, upgradable: bool) -> dict[str, Any] | None:
+        if m is None:
             return None
-        m = json.loads(text)
         if m.get("format") != FORMAT:
             raise TaskcostError(f"{self.root} is not a taskcost warehouse")
         from taskcost.schemas import SCHEMA_VERSION
@@ -157,19 +198,134 @@ class Warehouse:
 
     @contextmanager
     def writer(self) -> Iterator[Writer]:
-        """Exclusive write access: the lock, a staging folder, and commit()."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with _lock(self.root / ".lock"):
-            manifest = self.manifest(upgradable=True)
-            _collect_garbage(self.root, manifest)
-            staging = self.root / f".staging-{os.getpid()}-{secrets.token_hex(4)}"
-            staging.mkdir()
-            try:
-                writer = Writer(self, manifest, staging)
-                writer.upgrade()
-                yield writer
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
+        """Exclusive write access: the lock, a staging folder, and commit().
+
+        A corrupt ``manifest.json`` is first replaced by ``manifest.prev.json`` (see
+        ``Writer.restored_from``). A warehouse that cannot be written (disk full,
+        read-only, no permission), here, in the body or in commit(), raises
+        ``WarehouseWriteError`` after this run's own files are removed; the previous
+        manifest stays in force."""
+        in_body = False
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with _lock(self.root / ".lock"):
+                manifest, restored = self._manifest_for_writing()
+                retired = _collect_garbage(self.root, manifest)
+                staging = self.root / f".staging-{os.getpid()}-{secrets.token_hex(4)}"
+                staging.mkdir()
+                writer = None
+                try:
+                    writer = Writer(self, manifest, staging, retired=retired, restored_from=restored)
+                    writer.upgrade()
+                    in_body = True
+                    yield writer
+                    in_body = False
+                finally:
+                    if writer is not None:
+                        writer._discard_unnamed()
+                    shutil.rmtree(staging, ignore_errors=True)
+        except TaskcostError:
+            raise
+        except Exception as e:
+            message = _write_error(e, self.root, ours=not in_body)
+            if message is None:
+                raise
+            raise WarehouseWriteError(message) from e
+
+    def _manifest_for_writing(self) -> tuple[dict[str, Any] | None, Path | None]:
+        """The manifest to build on, and the file it was restored from (None if
+        ``manifest.json`` was sound). Called under the lock."""
+        try:
+            return self.manifest(upgradable=True), None
+        except CorruptManifest as e:
+            corrupt = e
+        prev = self.prev_manifest_path
+        try:
+            m = self._check(_load_manifest(prev), upgradable=True)
+        except _Unusable as e:
+            raise CorruptManifest(f"{corrupt}, but {prev} is corrupt too ({e})") from None
+        if m is None:
+            raise corrupt
+        with suppress(OSError):  # kept for a post-mortem; best effort (it may be unreadable)
+            shutil.copyfile(self.manifest_path, self.root / "manifest.corrupt.json")
+        _write_atomically(self.manifest_path, prev.read_bytes())
+        return m, prev
+
+
+class _Unusable(Exception):
+    """A manifest file that cannot be read as a manifest; the message says why."""
+
+
+def _load_manifest(path: Path) -> dict[str, Any] | None:
+    """The parsed manifest file; None if it does not exist; ``_Unusable`` if it is corrupt.
+    A manifest we may not read is a plain error: restoring would not help."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except PermissionError as e:
+        raise TaskcostError(f"cannot read {path}: {e.strerror}") from None
+    except OSError as e:
+        raise _Unusable(f"unreadable: {e.strerror}") from None
+    try:
+        m = json.loads(data)
+    except UnicodeDecodeError:
+        raise _Unusable("not UTF-8 text") from None
+    except ValueError:
+        raise _Unusable("truncated or not JSON" if data.strip() else "empty") from None
+    if not isinstance(m, dict):
+        raise _Unusable("not a JSON object")
+    if m.get("format") == FORMAT and not (
+        isinstance(m.get("tables"), dict) and all(isinstance(v, list) for v in m["tables"].values())
+    ):
+        raise _Unusable("no table list")
+    return m
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` by a file holding ``data``: written beside it, fsynced, renamed,
+    and the folder fsynced. A failure leaves ``path`` as it was."""
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _keep_previous(manifest: Path, prev: Path) -> None:
+    """Make ``prev`` the current ``manifest``, atomically: a hard link renamed over it (the
+    manifest was fsynced when it was committed), else a copy, fsynced, renamed."""
+    if not manifest.exists():
+        return
+    tmp = prev.with_name(f"{prev.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        os.link(manifest, tmp)
+    except OSError as e:
+        if e.errno in _WRITE_ERRNOS:
+            raise
+        _write_atomically(prev, manifest.read_bytes())  # a file system without hard links
+        return
+    try:
+        os.replace(tmp, prev)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
+def _unlink_quietly(path: str | Path) -> bool:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True
 
 
 @contextmanager
@@ -195,26 +351,92 @@ def _lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _collect_garbage(root: Path, manifest: dict[str, Any] | None) -> None:
-    """Remove scratch folders of earlier writers, and data files the manifest does not name
-    once they are GARBAGE_AGE old: a report that opened the previous generation a moment
-    ago is still reading them."""
-    keep = set()
-    if manifest:
-        for paths in manifest["tables"].values():
-            keep.update(paths)
-        keep.add(manifest.get("catalog"))
-        keep.add(manifest.get("pricing", {}).get("overrides"))
-    cutoff = time.time() - GARBAGE_AGE
+def _named(manifest: dict[str, Any] | None) -> set[str]:
+    """The files (relative paths) a manifest names: table parts, catalog, overrides copy."""
+    if not manifest:
+        return set()
+    names = {p for paths in manifest.get("tables", {}).values() for p in paths}
+    names.add(manifest.get("catalog"))
+    names.add((manifest.get("pricing") or {}).get("overrides"))
+    names.discard(None)
+    return names
+
+
+def _collect_garbage(root: Path, manifest: dict[str, Any] | None) -> dict[str, float]:
+    """Remove scratch folders and manifest temp files of earlier writers, retired files
+    once they have been retired for GARBAGE_AGE, and orphan data files (named by no
+    manifest) once their mtime is GARBAGE_AGE old; never a file ``manifest.json`` or
+    ``manifest.prev.json`` names. Returns the retired map without the files removed.
+    Best effort: a file that cannot be removed is tried again by the next writer."""
+    current = _named(manifest)
+    try:
+        prev = _named(_load_manifest(root / "manifest.prev.json"))
+    except (_Unusable, TaskcostError):
+        prev = set()  # a corrupt previous generation cannot be restored: nothing to keep
+    retired_in = dict((manifest or {}).get("retired") or {})
+    now = time.time()
+    cutoff = now - GARBAGE_AGE
+    retired: dict[str, float] = {}
+    for rel, when in retired_in.items():
+        if rel in current or not _is_data_path(rel):
+            continue
+        if rel in prev or when >= cutoff or not _unlink_quietly(root / rel):
+            retired[rel] = when
+    keep = current | prev | set(retired_in)
     data = root / "data"
     if data.is_dir():
         for dirpath, _, filenames in os.walk(data):
             for f in filenames:
                 path = os.path.join(dirpath, f)
-                if os.path.relpath(path, root) not in keep and os.path.getmtime(path) < cutoff:
-                    os.unlink(path)
+                if Path(path).relative_to(root).as_posix() in keep:
+                    continue
+                try:
+                    old = os.path.getmtime(path) < cutoff
+                except OSError:
+                    continue
+                if old:
+                    _unlink_quietly(path)
     for entry in root.glob(".staging-*"):
         shutil.rmtree(entry, ignore_errors=True)
+    for entry in [*root.glob("manifest.json.*.tmp"), *root.glob("manifest.prev.json.*.tmp")]:
+        _unlink_quietly(entry)
+    return retired
+
+
+def _is_data_path(rel: str) -> bool:
+    parts = rel.split("/")
+    return len(parts) >= 3 and parts[0] == "data" and ".." not in parts and "" not in parts
+
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EFBIG} | (
+    {errno.EDQUOT} if hasattr(errno, "EDQUOT") else set()
+)
+_ACCESS_ERRNOS = {errno.EACCES, errno.EPERM, errno.EIO}
+
+
+def _write_error(e: BaseException, root: Path, *, ours: bool) -> str | None:
+    """The one-line message for an exception that means the warehouse cannot be written,
+    or None for any other. ``ours``: raised by the warehouse's own code, where every file
+    is in the warehouse; else (the ingest's body) a permission or I/O error counts only
+    when it names a path in the warehouse, since an input file may be unreadable too."""
+    is_duckdb = type(e).__module__.split(".")[0] in ("duckdb", "_duckdb")
+    if not isinstance(e, OSError) and not is_duckdb:
+        return None
+    text = str(e)
+    code = e.errno if isinstance(e, OSError) else None
+    if not code:
+        found = re.search(r'"errno":\s*"(\d+)"|\[errno (\d+)\]', text, re.I)
+        if found:
+            code = int(found[1] or found[2])
+        else:
+            code = next((c for c in (*_WRITE_ERRNOS, *_ACCESS_ERRNOS) if os.strerror(c) in text), None)
+    prefix = f"cannot write the warehouse at {root}"
+    if code in _WRITE_ERRNOS or (code in _ACCESS_ERRNOS and (ours or str(root) in text)):
+        return f"{prefix}: {os.strerror(code)}"
+    if ours and is_duckdb and type(e).__name__ == "IOException":
+        first = text.splitlines()[0] if text else type(e).__name__
+        return f"{prefix}: {first.removeprefix('IO Error: ')}"
+    return None
 
 
 @dataclass
@@ -232,12 +454,27 @@ class CommitStats:
 
 
 class Writer:
-    """Merges staged rows into the warehouse and commits a new manifest."""
+    """Merges staged rows into the warehouse and commits a new manifest.
 
-    def __init__(self, wh: Warehouse, manifest: dict[str, Any] | None, staging: Path) -> None:
+    ``restored_from`` is the ``manifest.prev.json`` the writer restored ``manifest.json``
+    from because it was corrupt (the corrupt one is kept as ``manifest.corrupt.json``),
+    else None; ``manifest`` is then the restored generation."""
+
+    def __init__(
+        self,
+        wh: Warehouse,
+        manifest: dict[str, Any] | None,
+        staging: Path,
+        *,
+        retired: dict[str, float] | None = None,
+        restored_from: Path | None = None,
+    ) -> None:
         self.wh = wh
         self.manifest = manifest
         self.staging = staging
+        self.restored_from = restored_from
+        # files no longer named -> when they stopped being named (see _collect_garbage)
+        self.retired = dict((manifest or {}).get("retired") or {}) if retired is None else dict(retired)
         self.generation = (manifest or {}).get("generation", 0) + 1
         # file names are unique per run: a run never overwrites a file, even one left by a
         # crashed run of the same generation
@@ -300,6 +537,11 @@ class Writer:
             return self._commit(batch, overrides)
         except duckdb.InterruptException:
             raise KeyboardInterrupt from None
+        except (OSError, duckdb.Error) as e:
+            message = _write_error(e, self.wh.root, ours=True)
+            if message is None:
+                raise
+            raise WarehouseWriteError(message) from e
 
     def _commit(self, batch: Any, overrides: Any) -> CommitStats:
         """See commit().
@@ -471,16 +713,47 @@ class Writer:
         return rel
 
     def _replace_manifest(self, manifest: dict[str, Any]) -> None:
+        """Commit ``manifest``: fsync the new files it names and their folders, record the
+        files it stops naming as retired, keep the manifest it replaces as
+        ``manifest.prev.json``, then rename it over ``manifest.json`` (see the module doc)."""
         root = self.wh.root
+        old, new = _named(self.manifest), _named(manifest)
+        folders = {root, root / "data"}
+        for rel in sorted(new - old):
+            _fsync_file(root / rel)
+            folders.add((root / rel).parent)
+        for folder in sorted(folders, key=lambda d: len(d.parts), reverse=True):
+            _fsync_dir(folder)
+        now = round(time.time(), 3)
+        retired = {rel: when for rel, when in self.retired.items() if rel not in new}
+        retired.update({rel: now for rel in sorted(old - new) if rel not in retired})
+        manifest = {**manifest, "retired": retired}
         _failpoint("before_manifest")
         tmp = root / f"manifest.json.{secrets.token_hex(4)}.tmp"
-        with open(tmp, "w") as f:
-            json.dump(manifest, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.wh.manifest_path)
+        try:
+            with open(tmp, "w") as f:
+                json.dump(manifest, f, indent=1)
+                f.flush()
+                os.fsync(f.fileno())
+            _keep_previous(self.wh.manifest_path, self.wh.prev_manifest_path)
+            os.replace(tmp, self.wh.manifest_path)
+        except BaseException:
+            _unlink_quietly(tmp)
+            raise
+        self.manifest, self.retired = manifest, retired
         _fsync_dir(root)
-        self.manifest = manifest
+
+    def _discard_unnamed(self) -> None:
+        """Remove the files this run wrote that no committed manifest names (what a failed
+        commit left, parts compacted away): no reader has seen them. Best effort."""
+        keep = _named(self.manifest) | set(self.retired)
+        mine = re.compile(rf"\d+-{re.escape(self.run)}[-.]")
+        data = self.wh.root / "data"
+        for dirpath, _, filenames in os.walk(data):
+            for f in filenames:
+                path = os.path.join(dirpath, f)
+                if mine.match(f) and Path(path).relative_to(self.wh.root).as_posix() not in keep:
+                    _unlink_quietly(path)
 
 
 class _Db:
@@ -617,6 +890,15 @@ def _fsync_dir(path: Path) -> None:
     if sys.platform == "win32":  # pragma: no cover
         return
     fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    """Flush a file DuckDB or Arrow wrote (and closed) to disk."""
+    fd = os.open(path, os.O_RDWR if sys.platform == "win32" else os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
