@@ -54,6 +54,12 @@ def ingest(tc: str, wh: Path, path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, check=True)
 
 
+def _ctrl_c_default() -> None:
+    # a job started in the background by a non-interactive shell (``trials &``) inherits
+    # SIGINT ignored, and Python keeps an inherited ignore: Ctrl-C must reach the ingest
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def alive(pgid: int) -> list[int]:
     out = []
     for d in os.listdir("/proc"):
@@ -101,7 +107,9 @@ def main() -> int:
             shutil.copytree(base, wh)
             sig = signal.SIGKILL if n % 2 else signal.SIGINT
             cmd = [tc, "--warehouse", str(wh), "ingest", "--user", "u", "--machine", "m", str(projects)]
-            proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, start_new_session=True)
+            proc = subprocess.Popen(
+                cmd, stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=_ctrl_c_default
+            )
             delay = rng.uniform(0.05, length * 1.05)
             time.sleep(delay)
             finished = proc.poll() is not None
@@ -123,7 +131,12 @@ def main() -> int:
             if sig == signal.SIGINT and not finished and proc.returncode != 0:
                 lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith("\r")]
                 if proc.returncode != 130 or len(lines) > 1 or "Traceback" in err:
-                    problems.append(f"trial {n}: Ctrl-C gave exit {proc.returncode} and {len(lines)} lines")
+                    last = lines[-1] if lines else ""
+                    problems.append(
+                        f"trial {n} (at {delay:.2f} s): Ctrl-C gave exit {proc.returncode} and "
+                        f"{len(lines)} lines, the last: {last[:200]}"
+                    )
+                    print(err, file=sys.stderr)
             ingest(tc, wh, projects)
             if totals(tc, wh) != after:
                 problems.append(f"trial {n}: re-ingest after the {kind} does not give the full totals")

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from taskcost import __version__
-from taskcost.errors import ExitCode, NoData, TaskcostError
+from taskcost.errors import INTERRUPTED, ExitCode, NoData, TaskcostError, is_interrupt
 from taskcost.ingest import SOURCE_NAMES
 
 
@@ -30,19 +30,14 @@ class TaskcostGroup(click.Group):
         except TaskcostError as e:
             click.echo(f"taskcost: error: {e}", err=True)
             ctx.exit(int(e.exit_code))
-        except KeyboardInterrupt:
-            _interrupted(ctx)
-        except Exception as e:
-            # DuckDB's own interrupt (a query stopped by Ctrl-C) is Ctrl-C too; duckdb
-            # is not imported here, since most commands never load it
-            duckdb = sys.modules.get("duckdb")
-            if duckdb is not None and isinstance(e, duckdb.InterruptException):
+        except (KeyboardInterrupt, Exception) as e:
+            if is_interrupt(e):  # also DuckDB's own ways of saying a query was stopped
                 _interrupted(ctx)
             raise
 
 
 def _interrupted(ctx: click.Context) -> None:
-    click.echo("taskcost: interrupted; the warehouse is unchanged", err=True)
+    click.echo(INTERRUPTED, err=True)
     ctx.exit(int(ExitCode.INTERRUPT))
 
 

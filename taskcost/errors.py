@@ -5,6 +5,7 @@ Anything that is not a ``TaskcostError`` is a bug and is allowed to show its tra
 
 from __future__ import annotations
 
+import sys
 from enum import IntEnum
 
 
@@ -15,6 +16,10 @@ class ExitCode(IntEnum):
     NO_DATA = 3  # the warehouse is empty or the filters match nothing
     MALFORMED = 4  # --strict and some input lines were skipped
     INTERRUPT = 130  # Ctrl-C; the warehouse is left as it was
+
+
+#: what Ctrl-C prints, wherever it lands (an ingest commits all or nothing)
+INTERRUPTED = "taskcost: interrupted; the warehouse is unchanged"
 
 
 class TaskcostError(Exception):
@@ -46,3 +51,16 @@ class WarehouseWriteError(TaskcostError):
     it was."""
 
     exit_code = ExitCode.ERROR
+
+
+def is_interrupt(error: BaseException) -> bool:
+    """Whether ``error`` is Ctrl-C, however it surfaced: ``KeyboardInterrupt``, DuckDB's
+    ``InterruptException``, or the bare ``RuntimeError("Query interrupted")`` DuckDB raises
+    when the signal lands inside a ``COPY``. (duckdb is not imported here: most commands
+    never load it.)"""
+    if isinstance(error, KeyboardInterrupt):
+        return True
+    duckdb = sys.modules.get("duckdb")
+    if duckdb is not None and isinstance(error, duckdb.InterruptException):
+        return True
+    return type(error) is RuntimeError and str(error).startswith("Query interrupted")

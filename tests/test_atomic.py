@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from builders import assistant
@@ -116,8 +117,18 @@ def test_ctrl_c_during_parsing_exits_130_and_changes_nothing(
     assert not list(root.glob(".staging-*"))
 
 
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        # what DuckDB raises when Ctrl-C lands mid-query
+        ("event_merge", lambda duckdb: duckdb.InterruptException("INTERRUPT Error: Interrupted!")),
+        # and when it lands inside a COPY (seen in the kill trials): a bare RuntimeError
+        ("COPY", lambda duckdb: RuntimeError("Query interrupted")),
+    ],
+    ids=["InterruptException", "copy-RuntimeError"],
+)
 def test_ctrl_c_inside_the_merge_exits_130_and_changes_nothing(
-    populated: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    populated: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, query: str, error: Any
 ) -> None:
     import duckdb
 
@@ -127,10 +138,10 @@ def test_ctrl_c_inside_the_merge_exits_130_and_changes_nothing(
     before = snapshot(root)
     real = warehouse._Db.execute
 
-    def interrupted(self, query: str, params=None):  # type: ignore[no-untyped-def]
-        if "event_merge" in query:  # what DuckDB raises when Ctrl-C lands mid-query
-            raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
-        return real(self, query, params)
+    def interrupted(self, sql: str, params=None):  # type: ignore[no-untyped-def]
+        if query in sql:
+            raise error(duckdb)
+        return real(self, sql, params)
 
     monkeypatch.setattr(warehouse._Db, "execute", interrupted)
     result = invoke("ingest", str(extra))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -438,6 +439,70 @@ def test_parser_workers_ignore_ctrl_c_and_die_with_their_parent(tmp_path: Path) 
         assert not any(_alive(w) for w in workers)
     finally:
         proc.kill()
+
+
+def test_a_real_ctrl_c_during_an_ingest_exits_130_in_one_line(tmp_path: Path) -> None:
+    """A real SIGINT to a real ``taskcost ingest`` process while it parses: exit 130, one
+    line on stderr, no traceback, and the warehouse as it was before the run."""
+    first = two_requests(tmp_path / "first" / "a.jsonl")
+    assert run_ingest(first)[0] == 0
+    before = totals()
+    second = two_requests(tmp_path / "second" / "b.jsonl")
+    # the parser announces itself, then parses for a minute: the signal lands mid-parse
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from taskcost import cli, ingest
+
+        def slow(*args, **kwargs):
+            print("parsing", flush=True)
+            time.sleep(60)
+
+        ingest._parse_task = slow
+        sys.argv = ["taskcost", "ingest", "--user", "tester", "--machine", "box", "-j", "1", sys.argv[1]]
+        cli.main()
+        """
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(second)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # a shell's background job inherits SIGINT ignored; a terminal's Ctrl-C is default
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "parsing\n"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith("\r")]
+    assert proc.returncode == 130, err
+    assert lines == ["taskcost: interrupted; the warehouse is unchanged"], err
+    assert totals() == before
+
+
+def test_ctrl_c_while_the_command_starts_is_one_line_too(tmp_path: Path) -> None:
+    """Ctrl-C in the first tenth of a second (modules still loading; seen in the kill
+    trials as a traceback from inside ``typing``): one line, exit 130."""
+    script = textwrap.dedent(
+        """
+        import sys
+
+        class Interrupt:  # Ctrl-C lands while taskcost.cli is being imported
+            def find_spec(self, name, path=None, target=None):
+                if name == "taskcost.cli":
+                    raise KeyboardInterrupt
+
+        sys.meta_path.insert(0, Interrupt())
+        from taskcost.__main__ import main
+        main()
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr == "taskcost: interrupted; the warehouse is unchanged\n"
 
 
 def _alive(pid: int) -> bool:

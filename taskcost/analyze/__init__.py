@@ -33,7 +33,7 @@ import duckdb
 import pyarrow as pa
 
 from taskcost.analyze import config
-from taskcost.errors import NoData, TaskcostError
+from taskcost.errors import NoData, TaskcostError, is_interrupt
 from taskcost.warehouse import Warehouse
 
 VIEWS = ("requests", "events", "prices", "org_usage", "org_cost", "member_daily")
@@ -297,8 +297,10 @@ def materialize_tasks(con: duckdb.DuckDBPyConnection) -> None:
     for view in DERIVED:
         try:
             con.execute(f"CREATE TEMP TABLE {view} AS {report_sql(f'views/{view}')}")
-        except duckdb.InterruptException:
-            raise KeyboardInterrupt from None
+        except (duckdb.Error, RuntimeError) as e:
+            if is_interrupt(e):
+                raise KeyboardInterrupt from None
+            raise
 
 
 def local_timezone() -> str:
@@ -317,8 +319,10 @@ def arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | Non
     try:
         rel = con.sql(sql, params=params or None)
         return rel.to_arrow_table() if rel is not None else pa.table({})
-    except duckdb.InterruptException:  # Ctrl-C inside DuckDB
-        raise KeyboardInterrupt from None
+    except (duckdb.Error, RuntimeError) as e:
+        if is_interrupt(e):  # Ctrl-C inside DuckDB
+            raise KeyboardInterrupt from None
+        raise
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pa.Table:
@@ -504,7 +508,7 @@ def query(con: duckdb.DuckDBPyConnection, text: str, *, timeout: float | None = 
     error = outcome.get("error")
     if error is None:
         return outcome["rows"]
-    if isinstance(error, KeyboardInterrupt | duckdb.InterruptException):
+    if is_interrupt(error):
         if expired:
             raise TaskcostError(f"the query ran longer than {timeout:g} s (--timeout)")
         raise KeyboardInterrupt

@@ -66,7 +66,13 @@ from importlib.resources import files as _resources
 from pathlib import Path
 from typing import Any
 
-from taskcost.errors import CorruptManifest, SchemaMismatch, TaskcostError, WarehouseWriteError
+from taskcost.errors import (
+    CorruptManifest,
+    SchemaMismatch,
+    TaskcostError,
+    WarehouseWriteError,
+    is_interrupt,
+)
 
 FORMAT = "taskcost-warehouse"
 TABLE_NAMES = ("requests", "events", "org_usage", "org_cost", "member_daily")
@@ -535,9 +541,9 @@ class Writer:
 
         try:
             return self._commit(batch, overrides)
-        except duckdb.InterruptException:
-            raise KeyboardInterrupt from None
-        except (OSError, duckdb.Error) as e:
+        except (OSError, duckdb.Error, RuntimeError) as e:
+            if is_interrupt(e):
+                raise KeyboardInterrupt from None
             message = _write_error(e, self.wh.root, ours=True)
             if message is None:
                 raise
