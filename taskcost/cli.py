@@ -42,7 +42,17 @@ def _interrupted(ctx: click.Context) -> None:
 
 
 def main() -> None:
-    cli(prog_name="taskcost")
+    """The command. Click's own handling of Ctrl-C ("Aborted!", exit 1) is replaced for the
+    moments outside a command (reading the options, closing up): one line, exit 130."""
+    try:
+        code = cli.main(prog_name="taskcost", standalone_mode=False)
+    except click.ClickException as e:  # what standalone mode would print: usage errors
+        e.show()
+        sys.exit(e.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        click.echo(INTERRUPTED, err=True)
+        sys.exit(int(ExitCode.INTERRUPT))
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _warehouse(ctx: click.Context) -> Any:

@@ -483,26 +483,33 @@ def test_a_real_ctrl_c_during_an_ingest_exits_130_in_one_line(tmp_path: Path) ->
     assert totals() == before
 
 
-def test_ctrl_c_while_the_command_starts_is_one_line_too(tmp_path: Path) -> None:
-    """Ctrl-C in the first tenth of a second (modules still loading; seen in the kill
-    trials as a traceback from inside ``typing``): one line, exit 130."""
-    script = textwrap.dedent(
-        """
-        import sys
+_WHILE_LOADING = """
+class Interrupt:  # Ctrl-C lands while taskcost.cli is being imported
+    def find_spec(self, name, path=None, target=None):
+        if name == "taskcost.cli":
+            raise KeyboardInterrupt
 
-        class Interrupt:  # Ctrl-C lands while taskcost.cli is being imported
-            def find_spec(self, name, path=None, target=None):
-                if name == "taskcost.cli":
-                    raise KeyboardInterrupt
+sys.meta_path.insert(0, Interrupt())
+"""
+_WHILE_READING_OPTIONS = """
+from taskcost import cli
 
-        sys.meta_path.insert(0, Interrupt())
-        from taskcost.__main__ import main
-        main()
-        """
-    )
+def interrupted(*args, **kwargs):  # Ctrl-C lands while click reads the options
+    raise KeyboardInterrupt
+
+cli.TaskcostGroup.make_context = interrupted
+"""
+
+
+@pytest.mark.parametrize("hook", [_WHILE_LOADING, _WHILE_READING_OPTIONS], ids=["loading", "options"])
+def test_ctrl_c_while_the_command_starts_is_one_line_too(hook: str) -> None:
+    """Ctrl-C in the first tenth of a second, outside any command (seen in the kill
+    trials as a traceback from inside ``typing``, and as click's "Aborted!" and exit 1):
+    one line, exit 130."""
+    script = "import sys\n" + hook + "from taskcost.__main__ import main\nmain()\n"
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 130, proc.stderr
-    assert proc.stderr == "taskcost: interrupted; the warehouse is unchanged\n"
+    assert proc.stderr.strip() == "taskcost: interrupted; the warehouse is unchanged"
 
 
 def _alive(pid: int) -> bool:
