@@ -80,6 +80,24 @@ def test_a_utf8_bom_does_not_cost_the_first_line(tmp_path: Path) -> None:
     assert rows == [{"session_id": "019a1111-0000-7000-8000-000000000003", "project": "ledger"}]
 
 
+@pytest.mark.parametrize("blank", [b"\n", b"  \r\n"], ids=["empty", "whitespace"])
+def test_a_glued_line_is_skipped_even_beside_a_blank_line(tmp_path: Path, blank: bytes) -> None:
+    """Two records written on one line (glued) are one malformed line, whatever else the
+    file holds: a blank line in the same block once balanced the count of the block's
+    one-call decode, so the glued records were used and line numbers shifted (found by
+    the fuzz harness)."""
+    a = json.dumps(assistant("msg_a", "2026-11-02T10:00:00.000Z", req="r_a", out=10)).encode()
+    b = json.dumps(assistant("msg_b", "2026-11-02T10:00:01.000Z", req="r_b", out=20)).encode()
+    c = json.dumps(assistant("msg_c", "2026-11-02T10:00:02.000Z", req="r_c", out=40)).encode()
+    f = tmp_path / "glued.jsonl"
+    f.write_bytes(a + b"\n" + blank + b + c + b"\n")
+    code, stderr = run_ingest(f)
+    assert code == 0, stderr
+    assert skip_counts(stderr) == {"malformed_json": 1}
+    assert "glued.jsonl:3" in stderr  # the glued line, by its own number
+    assert totals()["output_tokens"] == 10
+
+
 def test_a_first_line_too_long_to_sniff_is_passed_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
