@@ -68,9 +68,9 @@ def score(tasks: list[dict], labelled: list[dict]) -> dict:
         "missing": [(lab["session_id"], lab["started_at"]) for lab in missing],
         "per": per,
         "steered": len(steered),
-        "steered_found": sum(1 for _, t in steered if t.get("steered")),
-        "steered_flagged": sum(1 for _, t in pairs if t.get("steered")),
-        "steered_flagged_right": sum(1 for lab, t in pairs if t.get("steered") and lab["label"] == "steered"),
+        "steered_found": sum(1 for _, t in steered if t.get("steer")),
+        "steered_flagged": sum(1 for _, t in pairs if t.get("steer")),
+        "steered_flagged_right": sum(1 for lab, t in pairs if t.get("steer") and lab["label"] == "steered"),
         "steered_abandoned_high": sum(
             1 for _, t in steered if t["outcome"] == "abandoned" and t["outcome_confidence"] == "high"
         ),
@@ -78,7 +78,7 @@ def score(tasks: list[dict], labelled: list[dict]) -> dict:
         "disagree": [
             (lab, t)
             for lab, t in pairs
-            if t["outcome"] != lab["unit_outcome"] or bool(t.get("steered")) != (lab["label"] == "steered")
+            if t["outcome"] != lab["unit_outcome"] or bool(t.get("steer")) != (lab["label"] == "steered")
         ],
     }
 
@@ -123,7 +123,7 @@ def markdown(s: dict) -> str:
             out.append(
                 f"- {lab['file']} {lab['started_at']}: label {lab['label']} ({lab['unit_outcome']}), "
                 f"taskcost {t['outcome']} / {t['outcome_reason']} / {t['outcome_confidence']}"
-                + (" / steered" if t.get("steered") else "")
+                + (" / steered" if t.get("steer") else "")
                 + f", ${t['cost_usd'] or 0:.2f}"
             )
     return "\n".join(out)
